@@ -1,0 +1,40 @@
+# make run   — set up .venv, migrate the database, load demo articles if empty, serve on :8000
+# make test  — set up .venv with test tools, run the whole suite
+# make bench — the speed benchmark (bench/README.md)
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+WORKERS ?= 4
+BIN = $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(BIN)/flask news migrate
+	$(BIN)/flask news seed --if-empty
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check api schemas tests bench migrations wsgi.py
+	$(BIN)/ruff format --check api schemas tests bench migrations wsgi.py
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

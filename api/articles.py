@@ -1,0 +1,168 @@
+"""/v1/articles: parse (schemas), act (store), respond."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable
+
+from flask import Response, abort, current_app, g, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import store as storage
+from api.auth import current_token_id
+from api.caching import cached, entry_of, etag_matches, etag_of, send
+from api.urls import base_url, with_query
+from schemas.article import ArticleIn, ArticleList, ArticleOut
+from schemas.query import ArticleListQuery
+
+blp = Blueprint(
+    "articles", __name__, url_prefix="/v1/articles", description="Write and read articles."
+)
+
+ARTICLE_OUT = ArticleOut()
+ARTICLE_IN = ArticleIn()
+BODY_TYPES = ("application/json", "application/merge-patch+json")
+
+
+def store() -> storage.Store:
+    return current_app.extensions["store"]
+
+
+def render_json(document) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def render_article(article: dict) -> bytes:
+    return render_json(ARTICLE_OUT.dump(article))
+
+
+def article_response(article: dict, status: int = 200) -> Response:
+    response = Response(render_article(article), status=status, mimetype="application/json")
+    response.last_modified = article["updated_at"]
+    return response
+
+
+def merge_patch(target, patch):
+    """RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = merge_patch(result.get(name), value)
+    return result
+
+
+def if_match_guard() -> Callable[[dict], None]:
+    """428 without If-Match; the returned check raises 412 when the article has moved on."""
+    header = request.headers.get("If-Match")
+    if not header:
+        abort(428, "Send If-Match with the article's current ETag, so that no edit is lost.")
+
+    def check(current: dict) -> None:
+        if not etag_matches(header, etag_of(render_article(current)), weak=False):
+            raise storage.PreconditionFailed()
+
+    return check
+
+
+@blp.before_request
+def writes_need_token_and_json():
+    """Every write is authenticated, and every write body is JSON (else 401, 415)."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        g.token_id = current_token_id()
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype not in BODY_TYPES:
+        abort(415, "Send the article as application/json (or application/merge-patch+json).")
+
+
+@blp.route("")
+class Articles(MethodView):
+    @cached("API_MAX_AGE")
+    @blp.arguments(ArticleListQuery, location="query")
+    @blp.response(200, ArticleList)
+    def get(self, query):
+        """List published articles, newest first"""
+        items, cursor = store().list_articles(query, base_url())
+        body = render_json(
+            {"items": [ARTICLE_OUT.dump(a) for a in items], "next_cursor": cursor}
+        )
+        response = Response(body, mimetype="application/json")
+        if items:
+            response.last_modified = max(a["updated_at"] for a in items)
+        if cursor:
+            params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+            next_url = with_query(request.path, params + [("cursor", cursor)])
+            response.headers["Link"] = f'<{next_url}>; rel="next"'
+        return response
+
+    @blp.arguments(ArticleIn)
+    @blp.response(201, ArticleOut)
+    def post(self, data):
+        """Create an article (send Idempotency-Key to make retries safe)"""
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            abort(400, "Idempotency-Key must be 1 to 200 characters.")
+        idempotency = None
+        if key:
+            digest = hashlib.sha256(request.get_data()).hexdigest()
+            idempotency = (g.token_id, key, digest)
+        article, created = store().create_article(data, base_url(), idempotency)
+        response = article_response(article, status=201)
+        response.headers["Location"] = base_url() + url_for(
+            "articles.ArticleResource", key=article["id"]
+        )
+        if not created:
+            response.headers["Idempotent-Replayed"] = "true"
+        return send(entry_of(response), None, status=201)
+
+
+@blp.route("/<key>")
+class ArticleResource(MethodView):
+    @cached("API_MAX_AGE")
+    @blp.response(200, ArticleOut)
+    def get(self, key):
+        """Get one article by id or slug (drafts and scheduled ones need a token)"""
+        include_hidden = current_token_id(required=False) is not None
+        return article_response(store().get_article(key, base_url(), include_hidden))
+
+    @blp.arguments(ArticleIn)
+    @blp.response(200, ArticleOut)
+    def put(self, data, key):
+        """Replace an article (If-Match required)"""
+        check = if_match_guard()
+        return written(store().update_article(key, data, base_url(), check))
+
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": "A JSON merge patch (RFC 7396) of the article's write form.",
+            "content": {
+                media: {"schema": {"$ref": "#/components/schemas/ArticleIn"}}
+                for media in BODY_TYPES
+            },
+        }
+    )
+    @blp.response(200, ArticleOut)
+    def patch(self, key):
+        """Change some fields of an article with a JSON merge patch (If-Match required)"""
+        check = if_match_guard()
+        patch = request.get_json()
+        current = store().input_form(key)
+        if isinstance(patch, dict) and "body_text" in patch and "body" not in patch:
+            current.pop("body")
+        data = ARTICLE_IN.load(merge_patch(current, patch))
+        return written(store().update_article(key, data, base_url(), check))
+
+    @blp.response(204)
+    def delete(self, key):
+        """Delete an article (If-Match required); it leaves every list and feed"""
+        store().delete_article(key, base_url(), if_match_guard())
+        return Response(status=204)
+
+
+def written(article: dict) -> Response:
+    return send(entry_of(article_response(article)), None)

@@ -1,0 +1,164 @@
+"""HTTP caching: conditional GET, and representations rendered once per change-log head.
+
+Every cached entry is keyed by the head of the change log (`Store.head()`), so any number of
+workers and machines agree on what is current without talking to each other: a write moves the
+head, and the next request to any worker renders afresh. A scheduled article moves the head at
+its instant (the head announces it), and `max-age` is clipped so downstream caches expire then.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Callable
+
+from flask import Response, current_app, request
+from werkzeug.http import http_date, parse_date
+
+from api.store import utcnow
+from api.urls import base_url
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One stored representation: the bytes and the headers that describe them."""
+
+    body: bytes
+    mimetype: str
+    etag: str
+    last_modified: datetime | None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class RenderCache:
+    """A small LRU of rendered representations; stale keys simply age out."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key) -> Rendered | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry: Rendered) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str | None, etag: str, weak: bool = True) -> bool:
+    """If-None-Match (weak) / If-Match (strong) comparison, RFC 9110 §13.1.2."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    for tag in (t.strip() for t in header.split(",")):
+        if tag.startswith("W/") and not weak:
+            continue
+        if tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def send(entry: Rendered, max_age: int | None, status: int = 200) -> Response:
+    """Answer with the entry, or 304 when the client's copy is current."""
+    not_modified = False
+    if "If-None-Match" in request.headers:
+        not_modified = etag_matches(request.headers["If-None-Match"], entry.etag)
+    elif entry.last_modified is not None and "If-Modified-Since" in request.headers:
+        since = parse_date(request.headers["If-Modified-Since"])
+        not_modified = since is not None and entry.last_modified.replace(microsecond=0) <= since
+    if not_modified:
+        response = Response(status=304)
+    else:
+        response = Response(entry.body, status=status, mimetype=entry.mimetype)
+        for name, value in entry.headers:
+            response.headers[name] = value
+    response.headers["ETag"] = entry.etag
+    if entry.last_modified is not None:
+        response.headers["Last-Modified"] = http_date(entry.last_modified)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if max_age is None:
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+OWN_HEADERS = {"content-type", "content-length", "etag", "last-modified", "cache-control"}
+
+
+def entry_of(response: Response) -> Rendered:
+    """Freeze a view's 200 response into a cache entry."""
+    body = response.get_data()
+    kept = tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in OWN_HEADERS
+    )
+    return Rendered(
+        body=body,
+        mimetype=response.mimetype if not response.mimetype_params else response.content_type,
+        etag=etag_of(body),
+        last_modified=response.last_modified,
+        headers=kept,
+    )
+
+
+def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> int:
+    """max-age, cut so that no downstream cache holds the answer past a scheduled instant."""
+    if next_due is None:
+        return max_age
+    return max(0, min(max_age, math.floor((next_due - now).total_seconds())))
+
+
+def cached(max_age_setting: str) -> Callable:
+    """Serve a public GET from the representation cache, keyed by the change-log head.
+
+    Runs before the view parses its arguments, so a 304 or a hit costs one small query.
+    Requests with credentials see drafts, so they are rendered and not stored.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            app = current_app
+            max_age = app.config[max_age_setting]
+            if "Authorization" in request.headers:
+                response = view(*args, **kwargs)
+                if response.status_code != 200:
+                    return response
+                return send(entry_of(response), None)
+            store = app.extensions["store"]
+            now = utcnow()
+            head = store.head(now)
+            key = (head.seq, request.full_path, base_url())
+            cache: RenderCache = app.extensions["render_cache"]
+            entry = cache.get(key) if app.config["CACHE_ENABLED"] else None
+            if entry is None:
+                response = view(*args, **kwargs)
+                if response.status_code != 200:
+                    return response
+                entry = entry_of(response)
+                cache.put(key, entry)
+            return send(entry, clipped_max_age(max_age, head.next_due, now))
+
+        return wrapper
+
+    return decorator

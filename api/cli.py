@@ -1,0 +1,63 @@
+"""`flask news …`: migrate, seed, token create, import."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from schemas.article import ArticleIn
+
+news = AppGroup("news", help="Manage Newswire: database, demo content, tokens, imports.")
+token = AppGroup("token", help="Write tokens.")
+news.add_command(token)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(news)
+
+
+@news.command("migrate")
+def migrate() -> None:
+    """Create the database schema or upgrade it to the newest version."""
+    current_app.extensions["store"].upgrade()
+    click.echo("database is up to date", err=True)
+
+
+@token.command("create")
+@click.argument("name")
+def token_create(name: str) -> None:
+    """Create a write token; prints the token and nothing else."""
+    click.echo(current_app.extensions["store"].create_token(name))
+
+
+@news.command("seed")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no article.")
+def seed(if_empty: bool) -> None:
+    """Load the demo articles (api/demo_articles.json)."""
+    store = current_app.extensions["store"]
+    if if_empty and not store.is_empty():
+        click.echo("database already holds articles; not seeding", err=True)
+        return
+    demo = json.loads(resources.files("api").joinpath("demo_articles.json").read_text("utf-8"))
+    base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000"
+    ids: dict[str, str] = {}
+    schema = ArticleIn()
+    # Internal related items name other demo articles by slug: create everything first,
+    # then add those links once every id is known.
+    for raw in demo:
+        external = [item for item in raw.get("related", []) if "article" not in item]
+        article, _ = store.create_article(schema.load({**raw, "related": external}), base)
+        ids[raw["slug"]] = article["id"]
+    for raw in demo:
+        if any("article" in item for item in raw.get("related", [])):
+            related = [
+                {"article": ids[item["article"]]} if "article" in item else item
+                for item in raw["related"]
+            ]
+            data = schema.load({**raw, "related": related})
+            store.update_article(ids[raw["slug"]], data, base, lambda current: None)
+    click.echo(f"seeded {len(demo)} demo articles", err=True)

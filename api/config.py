@@ -1,0 +1,33 @@
+"""Settings from the environment, with defaults that run out of the box."""
+
+import os
+
+
+def from_environment() -> dict:
+    """Read every setting the app knows from environment variables."""
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL"),  # None: SQLite in the instance folder
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or None,
+        "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "de"),
+        "SITE_TITLE": os.environ.get("SITE_TITLE", "Newswire"),
+        "SITE_DESCRIPTION": os.environ.get(
+            "SITE_DESCRIPTION", "Nachrichten aus der Newswire-Redaktion"
+        ),
+        "FEED_MAX_AGE": int(os.environ.get("FEED_MAX_AGE", "60")),
+        "API_MAX_AGE": int(os.environ.get("API_MAX_AGE", "0")),
+        "CACHE_ENABLED": os.environ.get("CACHE_ENABLED", "1") not in ("0", "false", "no"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "newswire-dev-cursor-key"),
+    }
+
+
+DEFAULTS = {
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # SPEC §4: bodies over 1 MiB are a 413
+    "API_TITLE": "Newswire",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
+    "JSON_SORT_KEYS": False,
+}

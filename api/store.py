@@ -1,0 +1,795 @@
+"""The storage layer: SQLAlchemy models and every query. The only module that knows SQL.
+
+The change log (`changes`) gives every visible change one place in a total order:
+
+* PostgreSQL: every write transaction first takes one transaction-scoped advisory lock,
+  then reads ``max(seq) + 1`` in a fresh READ COMMITTED statement and commits while still
+  holding the lock. So seqs are handed out *and committed* in the same order: once a reader
+  sees seq N, every seq below N is already committed, and no seq below N can appear later.
+* SQLite: every write transaction starts with ``BEGIN IMMEDIATE``, which admits one writer
+  at a time for the whole database, with the same consequence. WAL lets readers go on.
+
+The log keeps one row per article (its latest change), which still rebuilds exactly the
+visible set from any ``since``. A scheduled article gets its upsert when a reader first
+asks for the head of the log after its instant (``head()``), in a write like any other,
+so its seq is above anything a reader has already seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from datetime import UTC, datetime
+from typing import Any, Iterator
+
+from marshmallow import ValidationError
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    selectinload,
+)
+
+from schemas.fields import slugify_text
+
+ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out; SQLite would otherwise hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    headline: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(35))
+    section: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[dict | None] = mapped_column(JSON)
+    # True while the article's latest entry in the change log is an upsert.
+    in_stream: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tags: Mapped[list[ArticleTag]] = relationship(
+        order_by="ArticleTag.position", cascade="all, delete-orphan"
+    )
+    authors: Mapped[list[ArticleAuthor]] = relationship(
+        order_by="ArticleAuthor.position", cascade="all, delete-orphan"
+    )
+    related: Mapped[list[RelatedItem]] = relationship(
+        order_by="RelatedItem.position",
+        cascade="all, delete-orphan",
+        foreign_keys="RelatedItem.article_id",
+    )
+
+    __table_args__ = (
+        Index("ix_articles_listing", "status", "published_at", "id"),
+        Index("ix_articles_section", "section", "status", "published_at", "id"),
+        Index("ix_articles_updated", "updated_at"),
+        Index(
+            "ix_articles_pending",
+            "published_at",
+            sqlite_where=text("status = 'published' AND NOT in_stream AND deleted_at IS NULL"),
+            postgresql_where=text("status = 'published' AND NOT in_stream AND deleted_at IS NULL"),
+        ),
+    )
+
+
+class ArticleTag(Base):
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_article_tags_slug", "slug", "article_id"),)
+
+
+class ArticleAuthor(Base):
+    __tablename__ = "article_authors"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(400))
+    slug: Mapped[str] = mapped_column(String(120))
+    url: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_article_authors_slug", "slug", "article_id"),)
+
+
+class RelatedItem(Base):
+    __tablename__ = "article_related"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    target_id: Mapped[str | None] = mapped_column(ForeignKey("articles.id"), index=True)
+
+    target: Mapped[Article | None] = relationship(foreign_keys=[target_id], lazy="joined")
+
+
+class Change(Base):
+    __tablename__ = "changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    article_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotentResponse(Base):
+    __tablename__ = "idempotent_responses"
+
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- errors the endpoints turn into HTTP answers -------------------------------------------
+
+
+class NotFound(Exception):
+    """No article has this id or slug."""
+
+
+class Gone(Exception):
+    """The article existed and was deleted."""
+
+
+class PreconditionFailed(Exception):
+    """The caller's If-Match no longer matches the article."""
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key was reused for a different request."""
+
+
+class BadCursor(Exception):
+    """A list cursor that this server did not sign."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where the change log stands: the key every cache is built on."""
+
+    seq: int
+    next_due: datetime | None  # the next scheduled instant, if any
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Store:
+    """Every read and write of Newswire's data, on SQLite or PostgreSQL."""
+
+    def __init__(self, url: str, secret: str, default_language: str = "de"):
+        self.engine = make_engine(url)
+        self.secret = secret.encode()
+        self.default_language = default_language
+        self.is_postgres = self.engine.dialect.name == "postgresql"
+
+    # --- sessions ----------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session that sees one snapshot for all its statements."""
+        options = {"isolation_level": "REPEATABLE READ"} if self.is_postgres else {}
+        with Session(self.engine) as session:
+            session.connection(execution_options=options)
+            yield session  # closing the session ends the transaction; loaded rows stay readable
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction, serialised against every other writer (see module doc)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={"sqlite_immediate": True})
+            if self.is_postgres:
+                session.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def upgrade(self) -> None:
+        """Create the schema, or migrate it to the newest revision (Alembic)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+    # --- visibility and the change log ------------------------------------------------
+
+    @staticmethod
+    def _visible(now: datetime):
+        return (
+            (Article.status == "published")
+            & Article.deleted_at.is_(None)
+            & (Article.published_at <= now)
+        )
+
+    @staticmethod
+    def _pending():
+        """Published, not deleted, and not yet announced in the log: scheduled ones."""
+        return (
+            (Article.status == "published")
+            & Article.deleted_at.is_(None)
+            & Article.in_stream.is_(False)
+        )
+
+    def head(self, now: datetime | None = None) -> Head:
+        """The log's head, after announcing any scheduled article whose instant has come."""
+        now = now or utcnow()
+        row = self._read_head()
+        if row.next_due is not None and row.next_due <= now:
+            with self.writing() as session:
+                due = session.scalars(
+                    select(Article).where(self._pending(), Article.published_at <= now)
+                ).all()
+                for article in due:
+                    self._log(session, article, now)
+            row = self._read_head()
+        return row
+
+    def _read_head(self) -> Head:
+        with self.engine.connect() as conn:
+            seq, next_due = conn.execute(
+                select(
+                    select(func.max(Change.seq)).scalar_subquery(),
+                    select(func.min(Article.published_at))
+                    .where(self._pending())
+                    .scalar_subquery(),
+                )
+            ).one()
+        if next_due is not None and next_due.tzinfo is None:
+            next_due = next_due.replace(tzinfo=UTC)
+        return Head(seq or 0, next_due)
+
+    def _log(self, session: Session, article: Article, now: datetime) -> None:
+        """Record the article's latest visible state in the change log, if it changed."""
+        visible = (
+            article.status == "published"
+            and article.deleted_at is None
+            and article.published_at is not None
+            and article.published_at <= now
+        )
+        if not visible and not article.in_stream:
+            return  # drafts, scheduled and never-seen articles leave no trace
+        session.flush()
+        seq = (session.scalar(select(func.max(Change.seq))) or 0) + 1
+        session.execute(delete(Change).where(Change.article_id == article.id))
+        session.add(
+            Change(
+                seq=seq,
+                article_id=article.id,
+                kind="upsert" if visible else "delete",
+                version=article.version,
+                at=now,
+            )
+        )
+        article.in_stream = visible
+
+    def changes_since(self, since: int, limit: int, base_url: str) -> tuple[list[dict], int]:
+        """The log after `since`, with the public article for every upsert."""
+        with self.reading() as session:
+            rows = session.scalars(
+                select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit)
+            ).all()
+            ids = [row.article_id for row in rows if row.kind == "upsert"]
+            articles = {
+                a.id: a
+                for a in session.scalars(
+                    select(Article).where(Article.id.in_(ids)).options(*self._eager())
+                )
+            }
+            now = utcnow()
+            changes = [
+                {
+                    "seq": row.seq,
+                    "type": row.kind,
+                    "id": row.article_id,
+                    "version": row.version,
+                    "at": row.at,
+                    "article": self._public(articles[row.article_id], base_url, now)
+                    if row.kind == "upsert"
+                    else None,
+                }
+                for row in rows
+            ]
+        return changes, (rows[-1].seq if rows else since)
+
+    # --- reading articles -------------------------------------------------------------
+
+    @staticmethod
+    def _eager():
+        return (
+            selectinload(Article.tags),
+            selectinload(Article.authors),
+            selectinload(Article.related),
+        )
+
+    def get_article(self, key: str, base_url: str, include_hidden: bool) -> dict:
+        """One article by id or slug, as its public representation."""
+        with self.reading() as session:
+            article = self._find(session, key)
+            now = utcnow()
+            if not include_hidden and not self._is_visible(article, now):
+                raise NotFound(key)
+            return self._public(article, base_url, now)
+
+    def _find(self, session: Session, key: str) -> Article:
+        article = session.scalars(
+            select(Article)
+            .where(or_(Article.id == key, Article.slug == key))
+            .options(*self._eager())
+        ).first()
+        if article is None:
+            raise NotFound(key)
+        if article.deleted_at is not None:
+            raise Gone(key)
+        return article
+
+    @staticmethod
+    def _is_visible(article: Article, now: datetime) -> bool:
+        return (
+            article.status == "published"
+            and article.deleted_at is None
+            and article.published_at is not None
+            and article.published_at <= now
+        )
+
+    def list_articles(self, query: dict, base_url: str) -> tuple[list[dict], str | None]:
+        """A page of visible articles, newest first, and the cursor of the next page."""
+        now = utcnow()
+        limit = query.get("limit", 20)
+        stmt = select(Article).where(self._visible(now))
+        if query.get("section"):
+            stmt = stmt.where(Article.section == query["section"])
+        for tag in query.get("tag") or []:
+            stmt = stmt.where(
+                exists().where(
+                    ArticleTag.article_id == Article.id, ArticleTag.slug == slugify_text(tag)
+                )
+            )
+        if query.get("language"):
+            language = query["language"]
+            stmt = stmt.where(
+                or_(Article.language == language, Article.language.like(language + "-%"))
+            )
+        if query.get("author"):
+            stmt = stmt.where(
+                exists().where(
+                    ArticleAuthor.article_id == Article.id,
+                    ArticleAuthor.slug == slugify_text(query["author"]),
+                )
+            )
+        if query.get("published_after"):
+            stmt = stmt.where(Article.published_at > query["published_after"])
+        if query.get("published_before"):
+            stmt = stmt.where(Article.published_at < query["published_before"])
+        if query.get("updated_after"):
+            stmt = stmt.where(Article.updated_at > query["updated_after"])
+        if query.get("cursor"):
+            published_at, article_id = self._decode_cursor(query["cursor"])
+            stmt = stmt.where(
+                tuple_(Article.published_at, Article.id) < tuple_(published_at, article_id)
+            )
+        stmt = stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
+        with self.reading() as session:
+            rows = session.scalars(stmt.options(*self._eager())).all()
+            items = [self._public(a, base_url, now) for a in rows[:limit]]
+        cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            cursor = self._encode_cursor(last.published_at, last.id)
+        return items, cursor
+
+    def _encode_cursor(self, published_at: datetime, article_id: str) -> str:
+        payload = json.dumps([published_at.isoformat(), article_id], separators=(",", ":"))
+        data = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=")
+        signature = hmac.new(self.secret, data, hashlib.sha256).digest()[:12]
+        return (data + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
+
+    def _decode_cursor(self, cursor: str) -> tuple[datetime, str]:
+        try:
+            data, signature = cursor.encode("ascii").split(b".")
+            expected = hmac.new(self.secret, data, hashlib.sha256).digest()[:12]
+            given = base64.urlsafe_b64decode(signature + b"=" * (-len(signature) % 4))
+            if not hmac.compare_digest(expected, given):
+                raise BadCursor(cursor)
+            payload = base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+            published_at, article_id = json.loads(payload)
+            return datetime.fromisoformat(published_at), str(article_id)
+        except BadCursor:
+            raise
+        except (ValueError, TypeError, UnicodeError) as exc:
+            raise BadCursor(cursor) from exc
+
+    def _public(self, article: Article, base_url: str, now: datetime) -> dict:
+        """The representation every reader sees (ArticleOut describes it)."""
+        related = []
+        for item in article.related:
+            if item.target_id is None:
+                related.append({"title": item.title, "url": item.url})
+            elif item.target is not None and self._is_visible(item.target, now):
+                related.append(
+                    {
+                        "title": item.target.headline,
+                        "url": article_url(item.target, base_url),
+                        "article": item.target_id,
+                    }
+                )
+        return {
+            "id": article.id,
+            "slug": article.slug,
+            "url": article_url(article, base_url),
+            "headline": article.headline,
+            "lead": article.lead,
+            "body": article.body,
+            "body_text": article.body_text,
+            "related": related,
+            "language": article.language,
+            "section": article.section,
+            "tags": [tag.label for tag in article.tags],
+            "authors": [
+                {"name": a.name, "url": a.url} if a.url else {"name": a.name}
+                for a in article.authors
+            ],
+            "image": article.image,
+            "status": article.status,
+            "published_at": article.published_at,
+            "created_at": article.created_at,
+            "updated_at": article.updated_at,
+            "version": article.version,
+        }
+
+    def input_form(self, article_id: str) -> dict:
+        """The article as a client would write it: the base a merge patch applies to."""
+        with self.reading() as session:
+            article = self._find(session, article_id)
+            form: dict[str, Any] = {
+                "slug": article.slug,
+                "headline": article.headline,
+                "lead": article.lead,
+                "body": article.body,
+                "related": [
+                    {"article": r.target_id} if r.target_id else {"url": r.url, "title": r.title}
+                    for r in article.related
+                ],
+                "language": article.language,
+                "section": article.section,
+                "tags": [t.label for t in article.tags],
+                "authors": [
+                    {"name": a.name, "url": a.url} if a.url else {"name": a.name}
+                    for a in article.authors
+                ],
+                "image": article.image,
+                "status": article.status,
+                "published_at": article.published_at.isoformat().replace("+00:00", "Z")
+                if article.published_at
+                else None,
+                "canonical_url": article.canonical_url,
+            }
+        return form
+
+    # --- writing articles -------------------------------------------------------------
+
+    def create_article(
+        self,
+        data: dict,
+        base_url: str,
+        idempotency: tuple[int, str, str] | None = None,
+    ) -> tuple[dict, bool]:
+        """Store a new article; with an idempotency key, a retry returns the first one.
+
+        Returns the public article and whether it was created by this call.
+        """
+        now = utcnow()
+        with self.writing() as session:
+            if idempotency:
+                token_id, key, request_hash = idempotency
+                earlier = session.get(IdempotentResponse, (token_id, key))
+                if earlier is not None:
+                    if earlier.request_hash != request_hash:
+                        raise IdempotencyConflict(key)
+                    article = session.get(Article, earlier.article_id)
+                    if article is None or article.deleted_at is not None:
+                        raise Gone(earlier.article_id)
+                    return self._public(article, base_url, now), False
+            article = Article(
+                id=new_article_id(),
+                created_at=now,
+                version=0,
+                in_stream=False,
+            )
+            self._apply(session, article, data, now)
+            session.add(article)
+            if idempotency:
+                session.add(
+                    IdempotentResponse(
+                        token_id=idempotency[0],
+                        key=idempotency[1],
+                        request_hash=idempotency[2],
+                        article_id=article.id,
+                        created_at=now,
+                    )
+                )
+            self._log(session, article, now)
+            session.flush()
+            session.refresh(article)
+            return self._public(article, base_url, now), True
+
+    def update_article(
+        self, article_id: str, data: dict, base_url: str, check_etag
+    ) -> dict:
+        """Replace an article's content; `check_etag(current_public)` guards lost updates."""
+        now = utcnow()
+        with self.writing() as session:
+            article = self._find(session, article_id)
+            check_etag(self._public(article, base_url, now))
+            self._apply(session, article, data, now)
+            self._log(session, article, now)
+            session.flush()
+            session.refresh(article)
+            return self._public(article, base_url, now)
+
+    def delete_article(self, article_id: str, base_url: str, check_etag) -> None:
+        now = utcnow()
+        with self.writing() as session:
+            article = self._find(session, article_id)
+            check_etag(self._public(article, base_url, now))
+            article.deleted_at = now
+            article.updated_at = now
+            article.version += 1
+            self._log(session, article, now)
+
+    def _apply(self, session: Session, article: Article, data: dict, now: datetime) -> None:
+        """Copy validated input onto the article (the schema already checked every field)."""
+        self._check_related(session, article.id, data.get("related") or [])
+        if data.get("slug"):
+            if data["slug"] != article.slug:
+                article.slug = self._free_slug(session, data["slug"], article.id)
+        elif not article.slug:
+            base = slugify_text(data["headline"]) or "artikel"
+            article.slug = self._free_slug(session, base, article.id)
+        article.headline = data["headline"]
+        article.lead = data["lead"]
+        article.body = data["body"]
+        article.body_text = data["body_text"]
+        article.language = data.get("language") or self.default_language
+        article.section = data.get("section")
+        article.canonical_url = data.get("canonical_url")
+        article.image = data.get("image")
+        article.status = data.get("status") or "draft"
+        if data.get("published_at") is not None:
+            article.published_at = data["published_at"]
+        elif article.status == "published" and article.published_at is None:
+            article.published_at = now  # the moment of first publication
+        article.updated_at = now
+        article.version = (article.version or 0) + 1
+        article.tags = [
+            ArticleTag(slug=tag["slug"], label=tag["label"], position=i)
+            for i, tag in enumerate(data.get("tags") or [])
+        ]
+        article.authors = [
+            ArticleAuthor(
+                position=i, name=a["name"], url=a.get("url"), slug=slugify_text(a["name"])
+            )
+            for i, a in enumerate(data.get("authors") or [])
+        ]
+        article.related = [
+            RelatedItem(
+                position=i,
+                target_id=item.get("article"),
+                url=item.get("url"),
+                title=item.get("title"),
+            )
+            for i, item in enumerate(data.get("related") or [])
+        ]
+
+    @staticmethod
+    def _check_related(session: Session, article_id: str | None, related: list[dict]) -> None:
+        errors: dict[int, dict] = {}
+        for i, item in enumerate(related):
+            target = item.get("article")
+            if target is None:
+                continue
+            if target == article_id:
+                errors[i] = {"article": ["An article cannot be related to itself."]}
+                continue
+            found = session.scalar(
+                select(Article.id).where(Article.id == target, Article.deleted_at.is_(None))
+            )
+            if found is None:
+                errors[i] = {"article": [f"No article with id {target!r}."]}
+        if errors:
+            raise ValidationError({"related": errors})
+
+    @staticmethod
+    def _free_slug(session: Session, wanted: str, article_id: str | None) -> str:
+        """`wanted`, or `wanted-2`, `-3`… when another article already has it."""
+        taken = set(
+            session.scalars(
+                select(Article.slug).where(
+                    or_(Article.slug == wanted, Article.slug.like(wanted + "-%")),
+                    Article.id != article_id,
+                )
+            )
+        )
+        slug, n = wanted, 1
+        while slug in taken:
+            n += 1
+            suffix = f"-{n}"
+            slug = wanted[: 120 - len(suffix)].rstrip("-") + suffix
+        return slug
+
+    # --- sections and tags ------------------------------------------------------------
+
+    def sections(self) -> list[dict]:
+        now = utcnow()
+        with self.reading() as session:
+            rows = session.execute(
+                select(Article.section, func.count())
+                .where(self._visible(now), Article.section.is_not(None))
+                .group_by(Article.section)
+                .order_by(Article.section)
+            ).all()
+        return [{"section": name, "count": count} for name, count in rows]
+
+    def tags(self) -> list[dict]:
+        now = utcnow()
+        with self.reading() as session:
+            rows = session.execute(
+                select(ArticleTag.slug, func.min(ArticleTag.label), func.count())
+                .join(Article, Article.id == ArticleTag.article_id)
+                .where(self._visible(now))
+                .group_by(ArticleTag.slug)
+                .order_by(ArticleTag.slug)
+            ).all()
+        return [{"tag": slug, "label": label, "count": count} for slug, label, count in rows]
+
+    def is_empty(self) -> bool:
+        with self.reading() as session:
+            return session.scalar(select(func.count()).select_from(Article)) == 0
+
+    # --- tokens -----------------------------------------------------------------------
+
+    def create_token(self, name: str) -> str:
+        """A new write token; only its hash is kept."""
+        raw = "nw_" + secrets.token_urlsafe(32)
+        with self.writing() as session:
+            session.add(Token(name=name, token_hash=hash_token(raw), created_at=utcnow()))
+        return raw
+
+    def token_id(self, raw: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(Token.id).where(Token.token_hash == hash_token(raw)))
+
+
+def article_url(article: Article, base_url: str) -> str:
+    return article.canonical_url or f"{base_url}/articles/{article.slug}"
+
+
+def new_article_id() -> str:
+    return str(uuid.uuid4())
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for its database: WAL, busy timeout and BEGIN IMMEDIATE on SQLite."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+

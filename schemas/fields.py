@@ -1,0 +1,239 @@
+"""Reusable validated fields: every text rule of SPEC §2 is declared once, here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import html5lib
+import langcodes
+from html5lib.serializer import HTMLSerializer
+from marshmallow import ValidationError, fields
+from slugify import slugify
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+ALLOWED_ELEMENTS = frozenset(
+    "p br h2 h3 h4 blockquote ul ol li a em strong b i q cite figure figcaption img".split()
+)
+ALLOWED_ATTRIBUTES = {"a": frozenset({"href", "title"}), "img": frozenset({"src", "alt"})}
+URL_ATTRIBUTES = {("a", "href"), ("img", "src")}
+BLOCK_ELEMENTS = frozenset("p h2 h3 h4 li blockquote figcaption".split())
+
+GERMAN = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"],
+          ["ß", "ss"], ["ẞ", "SS"]]
+
+
+def forbidden_character(value: str) -> str | None:
+    """The first character that would break an XML feed or is a non-character, if any."""
+    for char in value:
+        code = ord(char)
+        if (
+            (code < 0x20 and char not in "\t\n")
+            or 0x7F <= code <= 0x9F
+            or 0xD800 <= code <= 0xDFFF
+            or 0xFDD0 <= code <= 0xFDEF
+            or (code & 0xFFFE) == 0xFFFE
+        ):
+            return f"U+{code:04X}"
+    return None
+
+
+def check_text(value: str) -> str:
+    """Normalise line ends and NFC, and refuse characters no feed can carry."""
+    value = value.replace("\r\n", "\n")
+    bad = forbidden_character(value)
+    if bad:
+        raise ValidationError(f"The character {bad} is not allowed.")
+    return unicodedata.normalize("NFC", value)
+
+
+def slugify_text(text: str, max_length: int = 120) -> str:
+    """A URL slug with German transliteration; empty when the text has no letter or digit."""
+    return slugify(text, max_length=max_length, word_boundary=True, replacements=GERMAN)
+
+
+class Text(fields.String):
+    """A string that passes `check_text`; the base of every text field."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return check_text(super()._deserialize(value, attr, data, **kwargs))
+
+
+class PlainText(Text):
+    """Plain text: trimmed, with length limits, one line unless `multiline`."""
+
+    def __init__(self, max_length: int, min_length: int = 1, multiline: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length, self.min_length, self.multiline = max_length, min_length, multiline
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not self.multiline and "\n" in text:
+            raise ValidationError("Must be one line: no line breaks.")
+        if not self.min_length <= len(text) <= self.max_length:
+            raise ValidationError(
+                f"Length must be between {self.min_length} and {self.max_length} characters."
+            )
+        return text
+
+
+class HttpUrl(Text):
+    """An absolute http(s) URL (or mailto: where allowed)."""
+
+    def __init__(self, allow_mailto: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.allow_mailto = allow_mailto
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        url = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not is_allowed_url(url, self.allow_mailto):
+            raise ValidationError(
+                "Must be an absolute http(s) URL." + (" or mailto: address" if self.allow_mailto else "")
+            )
+        return url
+
+
+def is_allowed_url(url: str, allow_mailto: bool = False) -> bool:
+    if len(url) > 2000 or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme in ("http", "https"):
+        return bool(parts.hostname)
+    return allow_mailto and parts.scheme == "mailto" and len(parts.path) > 0
+
+
+class Slug(Text):
+    """`[a-z0-9]+(-[a-z0-9]+)*`, as used in URLs."""
+
+    def __init__(self, max_length: int = 120, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        slug = super()._deserialize(value, attr, data, **kwargs)
+        if not SLUG_PATTERN.match(slug) or len(slug) > self.max_length:
+            raise ValidationError(
+                f"Must be lower-case letters and digits joined by single hyphens, "
+                f"at most {self.max_length} characters."
+            )
+        return slug
+
+
+class LanguageTag(Text):
+    """A valid BCP 47 language tag, in its standard form (`de-at` → `de-AT`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        tag = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(tag) > 35 or not langcodes.tag_is_valid(tag):
+            raise ValidationError("Must be a valid BCP 47 language tag, such as de or de-AT.")
+        return langcodes.standardize_tag(tag)
+
+
+class Rfc3339DateTime(fields.Field):
+    """RFC 3339 with a time-zone offset in; UTC with `Z` out."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str) or not re.fullmatch(
+            r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d{1,6})?([Zz]|[+-]\d\d:\d\d)?", value
+        ):
+            raise ValidationError("Must be an RFC 3339 date-time, e.g. 2026-11-24T09:30:00+01:00.")
+        try:
+            moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValidationError("Not a valid date-time.") from exc
+        if moment.tzinfo is None:
+            raise ValidationError("Must include a time-zone offset, such as Z or +01:00.")
+        return moment.astimezone(UTC)
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
+        return text + "Z"
+
+
+_SERIALIZER = HTMLSerializer(
+    quote_attr_values="always", omit_optional_tags=False, resolve_entities=False
+)
+
+
+class SafeHtml(Text):
+    """An HTML fragment within the allowlist; anything else is refused by name, never stripped."""
+
+    def __init__(self, max_length: int = 100_000, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        html = super()._deserialize(value, attr, data, **kwargs)
+        if len(html) > self.max_length:
+            raise ValidationError(f"Longer than {self.max_length} characters.")
+        fragment = html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
+        problems = sorted(set(html_problems(fragment)))
+        if problems:
+            raise ValidationError(problems)
+        walker = html5lib.getTreeWalker("etree")
+        return "".join(_SERIALIZER.serialize(walker(fragment))).strip()
+
+
+def html_problems(fragment) -> list[str]:
+    """What in a parsed fragment breaks the allowlist, named for the writer."""
+    found = []
+    for element in fragment.iter():
+        if element is fragment:
+            continue
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            found.append("comments are not allowed")
+            continue
+        if tag not in ALLOWED_ELEMENTS:
+            found.append(f"element <{tag}> is not allowed")
+            continue
+        for name, value in element.attrib.items():
+            if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+                found.append(f'attribute "{name}" on <{tag}> is not allowed')
+            elif (tag, name) in URL_ATTRIBUTES and not is_allowed_url(
+                value.strip(), allow_mailto=tag == "a"
+            ):
+                kinds = "http(s) or mailto" if tag == "a" else "http(s)"
+                found.append(f'{name} "{value[:80]}" on <{tag}> must be an absolute {kinds} URL')
+    return found
+
+
+def html_to_text(html: str) -> str:
+    """The text of an accepted fragment, one line per block (for body_text and search)."""
+    fragment = html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
+    lines: list[str] = []
+
+    def walk(element, current: list[str]):
+        if element.text:
+            current.append(element.text)
+        for child in element:
+            if isinstance(child.tag, str) and child.tag in BLOCK_ELEMENTS:
+                flush(current)
+                inner: list[str] = []
+                walk(child, inner)
+                flush(inner)
+            elif isinstance(child.tag, str) and child.tag == "br":
+                flush(current)
+            elif isinstance(child.tag, str):
+                walk(child, current)
+            if child.tail:
+                current.append(child.tail)
+
+    def flush(parts: list[str]):
+        line = " ".join("".join(parts).split())
+        if line:
+            lines.append(line)
+        parts.clear()
+
+    rest: list[str] = []
+    walk(fragment, rest)
+    flush(rest)
+    return "\n".join(lines)

@@ -1,0 +1,37 @@
+"""Query-string arguments of lists, feeds and the change stream."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from schemas.fields import LanguageTag, PlainText, Rfc3339DateTime, Slug
+
+
+class QuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # unknown query parameters are ignored, as on most public APIs
+
+
+class ArticleListQuery(QuerySchema):
+    section = Slug(max_length=60)
+    tag = fields.List(PlainText(50), metadata={"description": "Repeatable; all must match."})
+    language = LanguageTag()
+    author = PlainText(100)
+    q = PlainText(200)
+    published_after = Rfc3339DateTime()
+    published_before = Rfc3339DateTime()
+    updated_after = Rfc3339DateTime()
+    limit = fields.Integer(validate=validate.Range(1, 100), load_default=20)
+    cursor = fields.String(validate=validate.Length(max=500))
+
+
+class FeedQuery(QuerySchema):
+    section = Slug(max_length=60)
+    tag = fields.List(PlainText(50))
+    language = LanguageTag()
+    limit = fields.Integer(validate=validate.Range(1, 100), load_default=50)
+
+
+class ChangesQuery(QuerySchema):
+    since = fields.Integer(validate=validate.Range(min=0), load_default=0, strict=False)
+    limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)

@@ -1,0 +1,132 @@
+"""Fixtures: an app on a fresh database per test (SQLite, or PostgreSQL when configured).
+
+The suite runs on SQLite by default. With NEWSWIRE_TEST_DATABASE_URL pointing at a PostgreSQL
+server (as `.ci/run` does), every test runs there instead, in a database of its own that is
+created for the run and dropped after it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from api import create_app
+from api.store import Base, Store
+
+PG_URL = os.environ.get("NEWSWIRE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated, empty database: a SQLite file to copy, or a PostgreSQL database to clear."""
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        store = Store(f"sqlite:///{path}", secret="test")
+        store.upgrade()
+        store.engine.dispose()
+        yield ("sqlite", path)
+        return
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"newswire_test_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        message = f"PostgreSQL at {PG_URL} does not answer: {exc.orig}"
+        if os.environ.get("CI"):
+            pytest.exit(message, returncode=3)
+        pytest.skip(message)
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    store = Store(url, secret="test")
+    store.upgrade()
+    store.engine.dispose()
+    yield ("postgresql", url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A fresh database for one test."""
+    kind, where = database_template
+    if kind == "sqlite":
+        path = tmp_path / "newswire.sqlite3"
+        shutil.copy(where, path)
+        return f"sqlite:///{path}"
+    engine = create_engine(where)
+    with engine.begin() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return where
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "PUBLIC_BASE_URL": None,
+            "SECRET_KEY": "test-secret",
+            "FEED_MAX_AGE": 60,
+            "API_MAX_AGE": 0,
+            "CACHE_ENABLED": True,
+        }
+    )
+    yield app
+    app.extensions["store"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def token(app) -> str:
+    return app.extensions["store"].create_token("tests")
+
+
+@pytest.fixture
+def auth(token) -> dict:
+    """Headers of an authenticated writer."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def article_data() -> dict:
+    """A valid article in the write format, published."""
+    return {
+        "headline": "Stadtrat beschließt neuen Haushalt",
+        "lead": "Nach langer Debatte stimmte eine knappe Mehrheit für den Entwurf.",
+        "body_text": "Erster Absatz über die Sitzung.\nZweiter Absatz mit Zahlen: 1,2 Mio. €.",
+        "section": "politik",
+        "tags": ["Haushalt", "Stadtrat"],
+        "authors": [{"name": "Jana Beispiel"}],
+        "status": "published",
+        "published_at": "2026-11-20T09:30:00+01:00",
+    }
+
+
+@pytest.fixture
+def create(client, auth, article_data):
+    """Create an article over HTTP and return its JSON; keyword arguments override fields."""
+
+    def _create(**fields) -> dict:
+        response = client.post("/v1/articles", json={**article_data, **fields}, headers=auth)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return _create

@@ -1,0 +1,92 @@
+"""A stateful property test: after any sequence of writes, the stream rebuilds the visible set.
+
+Two consumers watch: one follows the stream after every step, one starts from 0 each time.
+Both must hold exactly what the public list shows, each article in its latest version.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import delete
+
+from api.store import Base
+from tests.test_changes import follow, visible
+
+
+def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
+    store = app.extensions["store"]
+
+    class Newsroom(RuleBasedStateMachine):
+        articles = Bundle("articles")
+
+        def __init__(self):
+            super().__init__()
+            with store.writing() as session:
+                for table in reversed(Base.metadata.sorted_tables):
+                    if table.name != "tokens":
+                        session.execute(delete(table))
+            self.copy: dict = {}
+            self.since = 0
+
+        def _etag(self, article_id):
+            return client.get(f"/v1/articles/{article_id}", headers=auth).headers["ETag"]
+
+        @rule(target=articles, status=st.sampled_from(["draft", "published"]),
+              past=st.booleans())
+        def create(self, status, past):
+            response = client.post("/v1/articles", headers=auth, json={
+                "headline": "Meldung", "lead": "Vorspann.", "body_text": "Text.",
+                "status": status,
+                "published_at": "2026-01-01T00:00:00Z" if past else "2999-01-01T00:00:00Z",
+            })
+            assert response.status_code == 201
+            return response.get_json()["id"]
+
+        @rule(article_id=articles, lead=st.sampled_from(["Eins.", "Zwei.", "Drei."]))
+        def edit(self, article_id, lead):
+            response = client.patch(f"/v1/articles/{article_id}", json={"lead": lead},
+                                    headers={**auth, "If-Match": self._etag(article_id)})
+            assert response.status_code in (200, 410)
+
+        @rule(article_id=articles, status=st.sampled_from(["draft", "published"]),
+              when=st.sampled_from(["2025-06-01T00:00:00Z", "2999-01-01T00:00:00Z", None]))
+        def set_status(self, article_id, status, when):
+            response = client.patch(
+                f"/v1/articles/{article_id}",
+                json={"status": status, **({"published_at": when} if when else {})},
+                headers={**auth, "If-Match": self._etag(article_id)},
+            )
+            assert response.status_code in (200, 410)
+
+        @rule(article_id=consumes(articles))
+        def remove(self, article_id):
+            response = client.delete(f"/v1/articles/{article_id}",
+                                     headers={**auth, "If-Match": self._etag(article_id)})
+            assert response.status_code == 204
+
+        @invariant()
+        def stream_matches_the_visible_set(self):
+            expected = visible(client)
+            self.copy, self.since = follow(client, self.since, self.copy)
+            assert self.copy == expected
+            fresh, _ = follow(client, 0, limit=100)
+            assert fresh == expected
+
+    run_state_machine_as_test(
+        Newsroom,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

@@ -1,0 +1,201 @@
+"""Several gunicorn workers, several writers, one consumer: the stream never loses an update.
+
+Runs against real gunicorn processes on the test database (SQLite file or PostgreSQL), so the
+writes really are concurrent: on PostgreSQL, transactions that would hand out sequence numbers
+out of commit order; on SQLite, several processes contending for the one write lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from api import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, database_url, token):
+    """gunicorn with three workers on the test database; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
+         "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def call(base, method, path, token=None, body=None, headers=None):
+    request = urllib.request.Request(base + path, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            data = response.read()
+            return response.status, dict(response.headers), json.loads(data) if data else None
+    except urllib.error.HTTPError as error:
+        data = error.read()
+        return error.code, dict(error.headers), json.loads(data) if data else None
+
+
+def writer(base, token, number, errors):
+    """Create, edit, publish, unpublish, schedule and delete articles of its own."""
+    rng = random.Random(number)
+    mine: list[str] = []
+    for step in range(24):
+        try:
+            op = rng.choice(["create", "create", "edit", "toggle", "schedule", "delete"])
+            if op == "create" or not mine:
+                status, _, body = call(base, "POST", "/v1/articles", token, {
+                    "headline": f"Schreiber {number} Meldung {step}",
+                    "lead": "Vorspann.", "body_text": "Absatz.",
+                    "status": rng.choice(["published", "published", "draft"]),
+                })
+                assert status == 201, body
+                mine.append(body["id"])
+                continue
+            article_id = rng.choice(mine)
+            status, headers, current = call(base, "GET", f"/v1/articles/{article_id}", token)
+            assert status == 200, current
+            if_match = {"If-Match": headers["ETag"]}
+            if op == "delete":
+                status, _, body = call(base, "DELETE", f"/v1/articles/{article_id}", token,
+                                       headers=if_match)
+                assert status == 204, body
+                mine.remove(article_id)
+                continue
+            patch = {
+                "edit": {"lead": f"Geändert in Schritt {step}."},
+                "toggle": {"status": "draft" if current["status"] == "published" else "published"},
+                "schedule": {"status": "published", "published_at": (
+                    datetime.now(UTC) + timedelta(seconds=rng.uniform(0.2, 2))
+                ).isoformat()},
+            }[op]
+            status, _, body = call(base, "PATCH", f"/v1/articles/{article_id}", token, patch,
+                                   headers=if_match)
+            assert status == 200, body
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread below
+            errors.append(f"writer {number} step {step}: {exc!r}")
+            return
+
+
+def test_consumer_converges_under_concurrent_writers(server, token):
+    errors: list[str] = []
+    copy: dict[str, dict] = {}
+    done = threading.Event()
+    since = 0
+
+    def consume_once():
+        nonlocal since
+        while True:
+            status, _, page = call(server, "GET", f"/v1/changes?since={since}&limit=7")
+            assert status == 200, page
+            for change in page["changes"]:
+                assert change["seq"] > since
+                if change["type"] == "upsert":
+                    copy[change["id"]] = change["article"]
+                else:
+                    copy.pop(change["id"], None)
+            if not page["changes"]:
+                return
+            since = page["next_since"]
+
+    def consumer():
+        try:
+            while not done.is_set():
+                consume_once()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"consumer: {exc!r}")
+
+    reader = threading.Thread(target=consumer)
+    reader.start()
+    writers = [
+        threading.Thread(target=writer, args=(server, token, n, errors)) for n in range(4)
+    ]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert errors == []
+    time.sleep(2.1)  # every scheduled article is due now
+    consume_once()
+
+    expected: dict[str, dict] = {}
+    cursor = ""
+    while True:
+        status, _, page = call(server, "GET", f"/v1/articles?limit=100{cursor}")
+        expected.update({a["id"]: a for a in page["items"]})
+        if not page["next_cursor"]:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert expected, "the writers published nothing: the test would prove nothing"
+    assert copy == expected
+
+
+def test_a_write_through_one_worker_is_seen_by_another(database_url, token, article_data):
+    """Two app instances stand for two workers: neither may serve what the other replaced."""
+    config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "s"}
+    first, second = create_app(config), create_app(config)
+    one, two = first.test_client(), second.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    created = one.post("/v1/articles", json=article_data, headers=auth).get_json()
+    url = f"/v1/articles/{created['id']}"
+    for path in ("/v1/articles", url, "/v1/changes"):
+        assert two.get(path).status_code == 200  # cached by the second worker now
+    etag = one.get(url).headers["ETag"]
+    response = one.patch(url, json={"headline": "Neue Schlagzeile"},
+                         headers={**auth, "If-Match": etag})
+    assert response.status_code == 200
+    assert two.get(url).get_json()["headline"] == "Neue Schlagzeile"
+    assert two.get("/v1/articles").get_json()["items"][0]["headline"] == "Neue Schlagzeile"
+    assert two.get("/v1/changes").get_json()["changes"][0]["article"]["headline"] == (
+        "Neue Schlagzeile"
+    )
+    for app in (first, second):
+        app.extensions["store"].engine.dispose()
