@@ -33,11 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["render_cache"] = RenderCache()
 
     api = Api(app, spec_kwargs={"info": {"description": "A REST API for a structured news feed."}})
-    from api import articles, changes, health
+    from api import articles, changes, feeds, health, pages
 
     for module in (articles, changes):
         api.register_blueprint(module.blp)
-    for module in (health,):
+    for module in (feeds, health, pages):
         app.register_blueprint(module.bp)
     errors.register(app)  # after Api, whose own HTTP error handler this replaces
 

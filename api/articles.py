@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Response, abort, current_app, g, request, url_for
 from flask.views import MethodView
@@ -87,12 +87,8 @@ class Articles(MethodView):
     def get(self, query):
         """List published articles, newest first"""
         items, cursor = store().list_articles(query, base_url())
-        body = render_json(
-            {"items": [ARTICLE_OUT.dump(a) for a in items], "next_cursor": cursor}
-        )
+        body = render_json({"items": [ARTICLE_OUT.dump(a) for a in items], "next_cursor": cursor})
         response = Response(body, mimetype="application/json")
-        if items:
-            response.last_modified = max(a["updated_at"] for a in items)
         if cursor:
             params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
             next_url = with_query(request.path, params + [("cursor", cursor)])

@@ -21,7 +21,9 @@ def current_token_id(required: bool = True) -> int | None:
     if not raw and not required and "Authorization" not in request.headers:
         return None
     token_id = (
-        current_app.extensions["store"].token_id(raw) if scheme.lower() == "bearer" and raw else None
+        current_app.extensions["store"].token_id(raw)
+        if scheme.lower() == "bearer" and raw
+        else None
     )
     if token_id is None:
         raise TokenRequired(invalid=bool(raw))

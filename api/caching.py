@@ -12,12 +12,12 @@ import functools
 import hashlib
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
-from typing import Callable
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.http import http_date, parse_date
 
 from api.store import utcnow
@@ -108,9 +108,7 @@ def entry_of(response: Response) -> Rendered:
     """Freeze a view's 200 response into a cache entry."""
     body = response.get_data()
     kept = tuple(
-        (name, value)
-        for name, value in response.headers.items()
-        if name.lower() not in OWN_HEADERS
+        (name, value) for name, value in response.headers.items() if name.lower() not in OWN_HEADERS
     )
     return Rendered(
         body=body,
@@ -147,7 +145,7 @@ def cached(max_age_setting: str) -> Callable:
                 return send(entry_of(response), None)
             store = app.extensions["store"]
             now = utcnow()
-            head = store.head(now)
+            head = g.head = store.head(now)
             key = (head.seq, request.full_path, base_url())
             cache: RenderCache = app.extensions["render_cache"]
             entry = cache.get(key) if app.config["CACHE_ENABLED"] else None
@@ -155,6 +153,8 @@ def cached(max_age_setting: str) -> Callable:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
+                if response.last_modified is None:
+                    response.last_modified = head.changed_at
                 entry = entry_of(response)
                 cache.put(key, entry)
             return send(entry, clipped_max_age(max_age, head.next_due, now))

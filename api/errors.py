@@ -51,9 +51,7 @@ def unprocessable(messages, status: int = 422) -> Response:
     errors = field_errors(messages)
     fields = ", ".join(sorted(errors))
     if status == 400:
-        return problem(
-            400, "Bad Request", f"Invalid query parameters: {fields}.", errors=errors
-        )
+        return problem(400, "Bad Request", f"Invalid query parameters: {fields}.", errors=errors)
     return problem(
         422, "Unprocessable Content", f"The request has invalid fields: {fields}.", errors=errors
     )

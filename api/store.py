@@ -23,11 +23,12 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import UTC, datetime
-from typing import Any, Iterator
+from pathlib import Path
+from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import (
@@ -235,10 +236,20 @@ class Head:
 
     seq: int
     next_due: datetime | None  # the next scheduled instant, if any
+    changed_at: datetime | None = None  # when the newest change happened
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(value) -> datetime | None:
+    """Aggregates bypass UTCDateTime: SQLite hands them back as naive datetimes or text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def hash_token(raw: str) -> str:
@@ -328,17 +339,14 @@ class Store:
 
     def _read_head(self) -> Head:
         with self.engine.connect() as conn:
-            seq, next_due = conn.execute(
+            seq, next_due, changed_at = conn.execute(
                 select(
                     select(func.max(Change.seq)).scalar_subquery(),
-                    select(func.min(Article.published_at))
-                    .where(self._pending())
-                    .scalar_subquery(),
+                    select(func.min(Article.published_at)).where(self._pending()).scalar_subquery(),
+                    select(Change.at).order_by(Change.seq.desc()).limit(1).scalar_subquery(),
                 )
             ).one()
-        if next_due is not None and next_due.tzinfo is None:
-            next_due = next_due.replace(tzinfo=UTC)
-        return Head(seq or 0, next_due)
+        return Head(seq or 0, as_utc(next_due), as_utc(changed_at))
 
     def _log(self, session: Session, article: Article, now: datetime) -> None:
         """Record the article's latest visible state in the change log, if it changed."""
@@ -614,9 +622,7 @@ class Store:
             session.refresh(article)
             return self._public(article, base_url, now), True
 
-    def update_article(
-        self, article_id: str, data: dict, base_url: str, check_etag
-    ) -> dict:
+    def update_article(self, article_id: str, data: dict, base_url: str, check_etag) -> dict:
         """Replace an article's content; `check_etag(current_public)` guards lost updates."""
         now = utcnow()
         with self.writing() as session:
@@ -791,5 +797,3 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-

@@ -30,9 +30,7 @@ class RelatedItem(Schema):
         if "article" in data:
             extra = sorted({"url", "title"} & set(data))
             if extra:
-                raise ValidationError(
-                    "An internal item has only `article`.", field_name=extra[0]
-                )
+                raise ValidationError("An internal item has only `article`.", field_name=extra[0])
             return
         for name in ("url", "title"):
             if name not in data:
@@ -74,9 +72,7 @@ class ArticleIn(Schema):
         fields.Nested(Author), validate=validate.Length(max=10), load_default=list
     )
     image = fields.Nested(Image, allow_none=True, load_default=None)
-    status = fields.String(
-        validate=validate.OneOf(["draft", "published"]), load_default="draft"
-    )
+    status = fields.String(validate=validate.OneOf(["draft", "published"]), load_default="draft")
     published_at = Rfc3339DateTime(allow_none=True, load_default=None)
     canonical_url = HttpUrl(allow_none=True, load_default=None)
 

@@ -22,8 +22,16 @@ ALLOWED_ATTRIBUTES = {"a": frozenset({"href", "title"}), "img": frozenset({"src"
 URL_ATTRIBUTES = {("a", "href"), ("img", "src")}
 BLOCK_ELEMENTS = frozenset("p h2 h3 h4 li blockquote figcaption".split())
 
-GERMAN = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"],
-          ["ß", "ss"], ["ẞ", "SS"]]
+GERMAN = [
+    ["Ä", "Ae"],
+    ["Ö", "Oe"],
+    ["Ü", "Ue"],
+    ["ä", "ae"],
+    ["ö", "oe"],
+    ["ü", "ue"],
+    ["ß", "ss"],
+    ["ẞ", "SS"],
+]
 
 
 def forbidden_character(value: str) -> str | None:
@@ -91,7 +99,8 @@ class HttpUrl(Text):
         url = super()._deserialize(value, attr, data, **kwargs).strip()
         if not is_allowed_url(url, self.allow_mailto):
             raise ValidationError(
-                "Must be an absolute http(s) URL." + (" or mailto: address" if self.allow_mailto else "")
+                "Must be an absolute http(s) URL."
+                + (" or mailto: address" if self.allow_mailto else "")
             )
         return url
 

@@ -125,7 +125,10 @@ def create(client, auth, article_data):
     """Create an article over HTTP and return its JSON; keyword arguments override fields."""
 
     def _create(**fields) -> dict:
-        response = client.post("/v1/articles", json={**article_data, **fields}, headers=auth)
+        data = {**article_data, **fields}
+        if "body" in fields:
+            del data["body_text"]
+        response = client.post("/v1/articles", json=data, headers=auth)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 

@@ -134,9 +134,15 @@ def test_tampered_cursor_is_400(client, create):
 
 def test_filters(client, create):
     a = create(section="politik", tags=["Haushalt", "Köln"], authors=[{"name": "Jana Beispiel"}])
-    b = create(section="sport", tags=["Fußball"], language="de-AT", authors=[{"name": "Max Muster"}])
-    c = create(section="sport", tags=["Fußball", "köln"], language="en-GB",
-               published_at="2026-11-10T10:00:00Z")
+    b = create(
+        section="sport", tags=["Fußball"], language="de-AT", authors=[{"name": "Max Muster"}]
+    )
+    c = create(
+        section="sport",
+        tags=["Fußball", "köln"],
+        language="en-GB",
+        published_at="2026-11-10T10:00:00Z",
+    )
 
     def ids(**params):
         response = client.get("/v1/articles", query_string=params)
@@ -178,9 +184,10 @@ def test_get_answers_if_none_match_with_304(client, create):
     assert again.headers["ETag"] == first.headers["ETag"]
     assert again.data == b""
     listing = client.get("/v1/articles")
-    assert client.get(
-        "/v1/articles", headers={"If-None-Match": listing.headers["ETag"]}
-    ).status_code == 304
+    assert (
+        client.get("/v1/articles", headers={"If-None-Match": listing.headers["ETag"]}).status_code
+        == 304
+    )
     since = client.get(
         "/v1/articles", headers={"If-Modified-Since": listing.headers["Last-Modified"]}
     )
@@ -207,7 +214,10 @@ def test_put_replaces_and_needs_if_match(client, auth, create, article_data):
     etag = client.get(url).headers["ETag"]
     replacement = {**article_data, "headline": "Ersetzt", "tags": []}
     assert client.put(url, json=replacement, headers=auth).status_code == 428
-    assert client.put(url, json=replacement, headers={**auth, "If-Match": '"stale"'}).status_code == 412
+    assert (
+        client.put(url, json=replacement, headers={**auth, "If-Match": '"stale"'}).status_code
+        == 412
+    )
     response = client.put(url, json=replacement, headers={**auth, "If-Match": etag})
     assert response.status_code == 200
     body = response.get_json()
@@ -217,8 +227,9 @@ def test_put_replaces_and_needs_if_match(client, auth, create, article_data):
     assert body["slug"] == article["slug"]  # a URL does not change because the headline did
     assert response.headers["ETag"] != etag
     # the old ETag is now stale: a second writer holding it cannot overwrite the first
-    again = client.put(url, json={**replacement, "headline": "Verloren"},
-                       headers={**auth, "If-Match": etag})
+    again = client.put(
+        url, json={**replacement, "headline": "Verloren"}, headers={**auth, "If-Match": etag}
+    )
     assert again.status_code == 412
     assert client.get(url).get_json()["headline"] == "Ersetzt"
 
@@ -242,8 +253,9 @@ def test_patch_is_a_json_merge_patch(client, auth, create):
     assert body["body"] == article["body"]
     # switching to body_text replaces the HTML body
     etag = response.headers["ETag"]
-    response = client.patch(url, json={"body_text": "Nur noch ein Absatz."},
-                            headers={**auth, "If-Match": etag})
+    response = client.patch(
+        url, json={"body_text": "Nur noch ein Absatz."}, headers={**auth, "If-Match": etag}
+    )
     assert response.status_code == 200
     assert response.get_json()["body"] == "<p>Nur noch ein Absatz.</p>"
 
@@ -252,8 +264,9 @@ def test_patch_that_breaks_a_rule_is_422_and_changes_nothing(client, auth, creat
     article = create()
     url = f"/v1/articles/{article['id']}"
     etag = client.get(url).headers["ETag"]
-    response = client.patch(url, json={"headline": "", "headlin": "typo"},
-                            headers={**auth, "If-Match": etag})
+    response = client.patch(
+        url, json={"headline": "", "headlin": "typo"}, headers={**auth, "If-Match": etag}
+    )
     assert response.status_code == 422
     assert {"headline", "headlin"} <= set(response.get_json()["errors"])
     assert client.get(url).headers["ETag"] == etag
@@ -283,18 +296,21 @@ def test_idempotency_key_makes_a_retry_return_the_first_article(client, auth, ar
     assert retry.headers["Location"] == first.headers["Location"]
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert len(client.get("/v1/articles").get_json()["items"]) == 1
-    other = client.post("/v1/articles", json={**article_data, "headline": "Anders"},
-                        headers=headers)
+    other = client.post(
+        "/v1/articles", json={**article_data, "headline": "Anders"}, headers=headers
+    )
     assert other.status_code == 422
     assert len(client.get("/v1/articles").get_json()["items"]) == 1
 
 
 def test_internal_related_items_resolve_to_title_and_url(client, create):
     target = create(headline="Das Ziel")
-    article = create(related=[
-        {"article": target["id"]},
-        {"url": "https://example.org/mehr", "title": "Mehr dazu"},
-    ])
+    article = create(
+        related=[
+            {"article": target["id"]},
+            {"url": "https://example.org/mehr", "title": "Mehr dazu"},
+        ]
+    )
     assert article["related"] == [
         {"title": "Das Ziel", "url": target["url"], "article": target["id"]},
         {"title": "Mehr dazu", "url": "https://example.org/mehr"},
@@ -302,16 +318,25 @@ def test_internal_related_items_resolve_to_title_and_url(client, create):
 
 
 def test_related_must_exist_and_not_be_itself(client, auth, create):
-    response = client.post("/v1/articles", json={
-        "headline": "x", "lead": "y", "body_text": "z",
-        "related": [{"url": "https://example.org/", "title": "ok"}, {"article": "missing"}],
-    }, headers=auth)
+    response = client.post(
+        "/v1/articles",
+        json={
+            "headline": "x",
+            "lead": "y",
+            "body_text": "z",
+            "related": [{"url": "https://example.org/", "title": "ok"}, {"article": "missing"}],
+        },
+        headers=auth,
+    )
     assert response.status_code == 422
     assert "related.1.article" in response.get_json()["errors"]
     article = create()
     url = f"/v1/articles/{article['id']}"
-    response = client.patch(url, json={"related": [{"article": article["id"]}]},
-                            headers={**auth, "If-Match": client.get(url).headers["ETag"]})
+    response = client.patch(
+        url,
+        json={"related": [{"article": article["id"]}]},
+        headers={**auth, "If-Match": client.get(url).headers["ETag"]},
+    )
     assert response.status_code == 422
     assert "related.0.article" in response.get_json()["errors"]
 

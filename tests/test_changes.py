@@ -39,7 +39,9 @@ def visible(client) -> dict:
     while url:
         page = client.get(url).get_json()
         items.update({a["id"]: a for a in page["items"]})
-        url = f"/v1/articles?limit=100&cursor={page['next_cursor']}" if page["next_cursor"] else None
+        url = (
+            f"/v1/articles?limit=100&cursor={page['next_cursor']}" if page["next_cursor"] else None
+        )
     return items
 
 

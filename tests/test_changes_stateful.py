@@ -41,25 +41,36 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
         def _etag(self, article_id):
             return client.get(f"/v1/articles/{article_id}", headers=auth).headers["ETag"]
 
-        @rule(target=articles, status=st.sampled_from(["draft", "published"]),
-              past=st.booleans())
+        @rule(target=articles, status=st.sampled_from(["draft", "published"]), past=st.booleans())
         def create(self, status, past):
-            response = client.post("/v1/articles", headers=auth, json={
-                "headline": "Meldung", "lead": "Vorspann.", "body_text": "Text.",
-                "status": status,
-                "published_at": "2026-01-01T00:00:00Z" if past else "2999-01-01T00:00:00Z",
-            })
+            response = client.post(
+                "/v1/articles",
+                headers=auth,
+                json={
+                    "headline": "Meldung",
+                    "lead": "Vorspann.",
+                    "body_text": "Text.",
+                    "status": status,
+                    "published_at": "2026-01-01T00:00:00Z" if past else "2999-01-01T00:00:00Z",
+                },
+            )
             assert response.status_code == 201
             return response.get_json()["id"]
 
         @rule(article_id=articles, lead=st.sampled_from(["Eins.", "Zwei.", "Drei."]))
         def edit(self, article_id, lead):
-            response = client.patch(f"/v1/articles/{article_id}", json={"lead": lead},
-                                    headers={**auth, "If-Match": self._etag(article_id)})
+            response = client.patch(
+                f"/v1/articles/{article_id}",
+                json={"lead": lead},
+                headers={**auth, "If-Match": self._etag(article_id)},
+            )
             assert response.status_code in (200, 410)
 
-        @rule(article_id=articles, status=st.sampled_from(["draft", "published"]),
-              when=st.sampled_from(["2025-06-01T00:00:00Z", "2999-01-01T00:00:00Z", None]))
+        @rule(
+            article_id=articles,
+            status=st.sampled_from(["draft", "published"]),
+            when=st.sampled_from(["2025-06-01T00:00:00Z", "2999-01-01T00:00:00Z", None]),
+        )
         def set_status(self, article_id, status, when):
             response = client.patch(
                 f"/v1/articles/{article_id}",
@@ -70,8 +81,9 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
 
         @rule(article_id=consumes(articles))
         def remove(self, article_id):
-            response = client.delete(f"/v1/articles/{article_id}",
-                                     headers={**auth, "If-Match": self._etag(article_id)})
+            response = client.delete(
+                f"/v1/articles/{article_id}", headers={**auth, "If-Match": self._etag(article_id)}
+            )
             assert response.status_code == 204
 
         @invariant()

@@ -8,8 +8,9 @@ def test_token_create_prints_only_a_working_token(runner, client, article_data):
     assert result.exit_code == 0
     token = result.stdout.strip()
     assert "\n" not in token and len(token) > 30
-    response = client.post("/v1/articles", json=article_data,
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/v1/articles", json=article_data, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201
 
 

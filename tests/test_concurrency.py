@@ -44,9 +44,20 @@ def server(app, database_url, token):
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -90,11 +101,18 @@ def writer(base, token, number, errors):
         try:
             op = rng.choice(["create", "create", "edit", "toggle", "schedule", "delete"])
             if op == "create" or not mine:
-                status, _, body = call(base, "POST", "/v1/articles", token, {
-                    "headline": f"Schreiber {number} Meldung {step}",
-                    "lead": "Vorspann.", "body_text": "Absatz.",
-                    "status": rng.choice(["published", "published", "draft"]),
-                })
+                status, _, body = call(
+                    base,
+                    "POST",
+                    "/v1/articles",
+                    token,
+                    {
+                        "headline": f"Schreiber {number} Meldung {step}",
+                        "lead": "Vorspann.",
+                        "body_text": "Absatz.",
+                        "status": rng.choice(["published", "published", "draft"]),
+                    },
+                )
                 assert status == 201, body
                 mine.append(body["id"])
                 continue
@@ -103,20 +121,25 @@ def writer(base, token, number, errors):
             assert status == 200, current
             if_match = {"If-Match": headers["ETag"]}
             if op == "delete":
-                status, _, body = call(base, "DELETE", f"/v1/articles/{article_id}", token,
-                                       headers=if_match)
+                status, _, body = call(
+                    base, "DELETE", f"/v1/articles/{article_id}", token, headers=if_match
+                )
                 assert status == 204, body
                 mine.remove(article_id)
                 continue
             patch = {
                 "edit": {"lead": f"Geändert in Schritt {step}."},
                 "toggle": {"status": "draft" if current["status"] == "published" else "published"},
-                "schedule": {"status": "published", "published_at": (
-                    datetime.now(UTC) + timedelta(seconds=rng.uniform(0.2, 2))
-                ).isoformat()},
+                "schedule": {
+                    "status": "published",
+                    "published_at": (
+                        datetime.now(UTC) + timedelta(seconds=rng.uniform(0.2, 2))
+                    ).isoformat(),
+                },
             }[op]
-            status, _, body = call(base, "PATCH", f"/v1/articles/{article_id}", token, patch,
-                                   headers=if_match)
+            status, _, body = call(
+                base, "PATCH", f"/v1/articles/{article_id}", token, patch, headers=if_match
+            )
             assert status == 200, body
         except Exception as exc:  # noqa: BLE001 - reported to the test thread below
             errors.append(f"writer {number} step {step}: {exc!r}")
@@ -153,9 +176,7 @@ def test_consumer_converges_under_concurrent_writers(server, token):
 
     reader = threading.Thread(target=consumer)
     reader.start()
-    writers = [
-        threading.Thread(target=writer, args=(server, token, n, errors)) for n in range(4)
-    ]
+    writers = [threading.Thread(target=writer, args=(server, token, n, errors)) for n in range(4)]
     for thread in writers:
         thread.start()
     for thread in writers:
@@ -189,8 +210,9 @@ def test_a_write_through_one_worker_is_seen_by_another(database_url, token, arti
     for path in ("/v1/articles", url, "/v1/changes"):
         assert two.get(path).status_code == 200  # cached by the second worker now
     etag = one.get(url).headers["ETag"]
-    response = one.patch(url, json={"headline": "Neue Schlagzeile"},
-                         headers={**auth, "If-Match": etag})
+    response = one.patch(
+        url, json={"headline": "Neue Schlagzeile"}, headers={**auth, "If-Match": etag}
+    )
     assert response.status_code == 200
     assert two.get(url).get_json()["headline"] == "Neue Schlagzeile"
     assert two.get("/v1/articles").get_json()["items"][0]["headline"] == "Neue Schlagzeile"

@@ -36,12 +36,12 @@ def test_missing_and_wrong_token_are_401_with_challenge(client, article_data):
     missing = client.post("/v1/articles", json=article_data)
     assert_problem(missing, 401)
     assert missing.headers["WWW-Authenticate"].startswith("Bearer")
-    wrong = client.post("/v1/articles", json=article_data,
-                        headers={"Authorization": "Bearer nope"})
+    wrong = client.post("/v1/articles", json=article_data, headers={"Authorization": "Bearer nope"})
     assert_problem(wrong, 401)
     assert 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
-    basic = client.post("/v1/articles", json=article_data,
-                        headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    basic = client.post(
+        "/v1/articles", json=article_data, headers={"Authorization": "Basic dXNlcjpwYXNz"}
+    )
     assert_problem(basic, 401)
     assert client.get("/v1/articles").get_json()["items"] == []
 
@@ -55,14 +55,16 @@ def test_tokens_are_stored_hashed(app, token):
 
 
 def test_malformed_json_is_400(client, auth):
-    response = client.post("/v1/articles", data=b'{"headline": ', headers=auth,
-                           content_type="application/json")
+    response = client.post(
+        "/v1/articles", data=b'{"headline": ', headers=auth, content_type="application/json"
+    )
     assert_problem(response, 400)
 
 
 def test_wrong_media_type_is_415(client, auth, article_data):
-    response = client.post("/v1/articles", data=json.dumps(article_data), headers=auth,
-                           content_type="text/plain")
+    response = client.post(
+        "/v1/articles", data=json.dumps(article_data), headers=auth, content_type="text/plain"
+    )
     assert_problem(response, 415)
 
 
@@ -72,8 +74,13 @@ def test_body_over_one_mebibyte_is_413(client, auth, article_data):
 
 
 def test_validation_error_names_field_paths(client, auth, article_data):
-    bad = {**article_data, "related": [{"url": "https://example.org/a", "title": "ok"},
-                                        {"url": "ftp://example.org", "title": "x"}]}
+    bad = {
+        **article_data,
+        "related": [
+            {"url": "https://example.org/a", "title": "ok"},
+            {"url": "ftp://example.org", "title": "x"},
+        ],
+    }
     body = assert_problem(client.post("/v1/articles", json=bad, headers=auth), 422)
     assert "related.1.url" in body["errors"]
     assert isinstance(body["errors"]["related.1.url"], list)
@@ -100,8 +107,9 @@ def test_validation_error_names_field_paths(client, auth, article_data):
     ],
 )
 def test_hostile_bodies_never_500_and_change_nothing(client, auth, payload):
-    response = client.post("/v1/articles", data=payload, headers=auth,
-                           content_type="application/json")
+    response = client.post(
+        "/v1/articles", data=payload, headers=auth, content_type="application/json"
+    )
     assert response.status_code in (400, 422)
     assert response.mimetype == PROBLEM
     assert articles_count(client, auth) == 0

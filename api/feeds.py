@@ -1,0 +1,233 @@
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1: rendering and the /feeds routes.
+
+Rendering is pure: the same articles and channel give the same bytes, so a feed can be
+cached by the change-log head and its ETag only changes when its content does.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from datetime import UTC, datetime
+from html import escape
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from flask import Blueprint, Response, current_app, g, request
+from webargs.flaskparser import parser
+
+from api.caching import cached
+from api.urls import base_url, request_url
+from schemas.fields import slugify_text
+from schemas.query import FeedQuery
+
+RSS_MIMETYPE = "application/rss+xml; charset=utf-8"
+ATOM_MIMETYPE = "application/atom+xml; charset=utf-8"
+JSON_FEED_MIMETYPE = "application/feed+json; charset=utf-8"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+class AtomLinks(BaseExtension):
+    """Feed half of the entry-links extension; feedgen wants one for every extension."""
+
+
+class AtomEntryLinks(BaseEntryExtension):
+    """Atom entry links with their `rel`, `type` and `title`.
+
+    feedgen 1.0.0 drops `rel` and `type` of every entry link (a shadowed loop variable in
+    entry.py), so related and enclosure links are written here, the way feedgen's own
+    extensions add elements.
+    """
+
+    def __init__(self):
+        self.links: list[dict] = []
+
+    def add(self, **attributes: str) -> None:
+        self.links.append({k: v for k, v in attributes.items() if v is not None})
+
+    def extend_atom(self, entry):
+        for attributes in self.links:
+            link = xml_elem("link", entry)  # un-namespaced, like feedgen's own Atom elements
+            for name, value in attributes.items():
+                link.attrib[name] = value
+        return entry
+
+
+def content_html(article: dict) -> str:
+    """The body, followed by the related items as a list of links (RSS and JSON Feed)."""
+    html = article["body"]
+    if article["related"]:
+        items = "".join(
+            f'<li><a href="{escape(r["url"])}">{escape(r["title"], quote=False)}</a></li>'
+            for r in article["related"]
+        )
+        html += f"<h2>Mehr zum Thema</h2><ul>{items}</ul>"
+    return html
+
+
+def image_type(url: str) -> str | None:
+    return mimetypes.guess_type(url.split("?")[0])[0]
+
+
+def new_generator(channel: dict, self_type: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(channel["self_url"])
+    fg.title(channel["title"])
+    fg.description(channel["description"])
+    # the self link first: RSS <channel><link> is whichever link() comes last
+    fg.link(href=channel["self_url"], rel="self", type=self_type)
+    fg.link(href=channel["home_url"], rel="alternate", type="text/html")
+    fg.language(channel["language"])
+    fg.updated(channel["updated"])
+    fg.lastBuildDate(channel["updated"])
+    fg.generator("Newswire", uri=None)
+    return fg
+
+
+def render_rss(articles: list[dict], channel: dict) -> bytes:
+    fg = new_generator(channel, "application/rss+xml")
+    fg.load_extension("dc")
+    fg.load_extension("media", atom=False, rss=True)
+    for article in articles:
+        fe = fg.add_entry(order="append")
+        fe.guid(f"urn:uuid:{article['id']}", permalink=False)
+        fe.title(article["headline"])
+        fe.link(href=article["url"])
+        fe.description(article["lead"])
+        fe.content(content_html(article), type="html")
+        fe.published(article["published_at"])
+        if article["section"]:
+            fe.category(term=article["section"])
+        for tag in article["tags"]:
+            fe.category(term=tag)
+        for author in article["authors"]:
+            fe.dc.dc_creator(author["name"])
+        if article["image"]:
+            fe.media.content(
+                url=article["image"]["url"],
+                medium="image",
+                group=None,
+                **(
+                    {"type": image_type(article["image"]["url"])}
+                    if image_type(article["image"]["url"])
+                    else {}
+                ),
+            )
+    return fg.rss_str(pretty=False)
+
+
+def render_atom(articles: list[dict], channel: dict) -> bytes:
+    fg = new_generator(channel, "application/atom+xml")
+    fg.subtitle(channel["description"])
+    fg.author(name=channel["publisher"], uri=channel["home_url"])
+    fg.register_extension("links", AtomLinks, AtomEntryLinks, atom=True, rss=False)
+    for article in articles:
+        fe = fg.add_entry(order="append")
+        fe.id(f"urn:uuid:{article['id']}")
+        fe.title(article["headline"])
+        fe.summary(article["lead"])
+        fe.content(article["body"], type="html")
+        fe.published(article["published_at"])
+        fe.updated(article["updated_at"])
+        for author in article["authors"] or [{"name": channel["publisher"]}]:
+            fe.author(name=author["name"], uri=author.get("url"))
+        if article["section"]:
+            fe.category(term=article["section"], label=article["section"])
+        for tag in article["tags"]:
+            fe.category(term=slugify_text(tag, max_length=60), label=tag)
+        fe.links.add(rel="alternate", type="text/html", href=article["url"])
+        for item in article["related"]:
+            fe.links.add(rel="related", type="text/html", href=item["url"], title=item["title"])
+        if article["image"]:
+            fe.links.add(
+                rel="enclosure",
+                href=article["image"]["url"],
+                type=image_type(article["image"]["url"]),
+                title=article["image"]["alt"],
+            )
+    return fg.atom_str(pretty=False)
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def render_json_feed(articles: list[dict], channel: dict) -> bytes:
+    items = []
+    for article in articles:
+        item = {
+            "id": f"urn:uuid:{article['id']}",
+            "url": article["url"],
+            "title": article["headline"],
+            "summary": article["lead"],
+            "content_html": content_html(article),
+            "date_published": rfc3339(article["published_at"]),
+            "date_modified": rfc3339(article["updated_at"]),
+            "language": article["language"],
+            "tags": ([article["section"]] if article["section"] else []) + article["tags"],
+        }
+        if article["authors"]:
+            item["authors"] = article["authors"]
+        if article["image"]:
+            item["image"] = article["image"]["url"]
+        items.append(item)
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": channel["title"],
+        "home_page_url": channel["home_url"],
+        "feed_url": channel["self_url"],
+        "description": channel["description"],
+        "language": channel["language"],
+        "authors": [{"name": channel["publisher"], "url": channel["home_url"]}],
+        "items": items,
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# --- routes ------------------------------------------------------------------------------
+
+FORMATS = {
+    "rss.xml": (render_rss, RSS_MIMETYPE),
+    "atom.xml": (render_atom, ATOM_MIMETYPE),
+    "feed.json": (render_json_feed, JSON_FEED_MIMETYPE),
+}
+
+
+def feed_urls() -> dict[str, str]:
+    return {name: f"{base_url()}/feeds/{name}" for name in FORMATS}
+
+
+@bp.get("/<any('rss.xml', 'atom.xml', 'feed.json'):name>")
+@cached("FEED_MAX_AGE")
+def feed(name: str):
+    """A feed of the newest visible articles, filtered like the list."""
+    query = parser.parse(FeedQuery(), request, location="query")
+    render, mimetype = FORMATS[name]
+    store = current_app.extensions["store"]
+    articles, _ = store.list_articles(query, base_url())
+    head = getattr(g, "head", None)
+    newest = max((a["updated_at"] for a in articles), default=None)
+    config = current_app.config
+    channel = {
+        "title": config["SITE_TITLE"] + feed_title_suffix(query),
+        "description": config["SITE_DESCRIPTION"],
+        "home_url": base_url() + "/",
+        "self_url": request_url(),
+        "language": query.get("language") or config["DEFAULT_LANGUAGE"],
+        "updated": newest or (head.changed_at if head and head.changed_at else EPOCH),
+        "publisher": config["SITE_TITLE"],
+    }
+    return Response(render(articles, channel), mimetype=mimetype)
+
+
+def feed_title_suffix(query: dict) -> str:
+    parts = [query[k] for k in ("section", "language") if query.get(k)] + list(
+        query.get("tag") or []
+    )
+    return (" – " + ", ".join(parts)) if parts else ""
