@@ -36,10 +36,11 @@ class Rendered:
 
 
 class RenderCache:
-    """A small LRU of rendered representations; stale keys simply age out."""
+    """An LRU of rendered representations, bounded in bytes; stale keys simply age out."""
 
-    def __init__(self, size: int = 2048):
-        self.size = size
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self.size = 0
         self.entries: OrderedDict = OrderedDict()
         self.lock = Lock()
 
@@ -52,10 +53,19 @@ class RenderCache:
 
     def put(self, key, entry: Rendered) -> None:
         with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old.body)
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            self.size += len(entry.body)
+            while self.size > self.max_bytes and len(self.entries) > 1:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
 
 
 def etag_of(body: bytes) -> str:

@@ -473,7 +473,7 @@ class Store:
         if query.get("updated_after"):
             stmt = stmt.where(Article.updated_at > query["updated_after"])
         if query.get("cursor"):
-            published_at, article_id = self._decode_cursor(query["cursor"])
+            published_at, article_id = self.decode_cursor(query["cursor"])
             stmt = stmt.where(
                 tuple_(Article.published_at, Article.id) < tuple_(published_at, article_id)
             )
@@ -484,16 +484,16 @@ class Store:
         cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
-            cursor = self._encode_cursor(last.published_at, last.id)
+            cursor = self.encode_cursor(last.published_at, last.id)
         return items, cursor
 
-    def _encode_cursor(self, published_at: datetime, article_id: str) -> str:
+    def encode_cursor(self, published_at: datetime, article_id: str) -> str:
         payload = json.dumps([published_at.isoformat(), article_id], separators=(",", ":"))
         data = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=")
         signature = hmac.new(self.secret, data, hashlib.sha256).digest()[:12]
         return (data + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
 
-    def _decode_cursor(self, cursor: str) -> tuple[datetime, str]:
+    def decode_cursor(self, cursor: str) -> tuple[datetime, str]:
         try:
             data, signature = cursor.encode("ascii").split(b".")
             expected = hmac.new(self.secret, data, hashlib.sha256).digest()[:12]

@@ -34,7 +34,7 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
                 for table in reversed(Base.metadata.sorted_tables):
                     if table.name != "tokens":
                         session.execute(delete(table))
-            app.extensions["render_cache"].entries.clear()  # as a fresh process would start
+            app.extensions["render_cache"].clear()  # as a fresh process would start
             self.copy: dict = {}
             self.since = 0
 
