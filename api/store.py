@@ -48,7 +48,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     tuple_,
 )
 from sqlalchemy.engine import Engine
@@ -128,12 +127,6 @@ class Article(Base):
         Index("ix_articles_listing", "status", "published_at", "id"),
         Index("ix_articles_section", "section", "status", "published_at", "id"),
         Index("ix_articles_updated", "updated_at"),
-        Index(
-            "ix_articles_pending",
-            "published_at",
-            sqlite_where=text("status = 'published' AND NOT in_stream AND deleted_at IS NULL"),
-            postgresql_where=text("status = 'published' AND NOT in_stream AND deleted_at IS NULL"),
-        ),
     )
 
 
@@ -176,6 +169,17 @@ class RelatedItem(Base):
     target_id: Mapped[str | None] = mapped_column(ForeignKey("articles.id"), index=True)
 
     target: Mapped[Article | None] = relationship(foreign_keys=[target_id], lazy="joined")
+
+
+class Scheduled(Base):
+    """Published articles whose instant has not come yet: the head finds the next one here."""
+
+    __tablename__ = "scheduled"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Change(Base):
@@ -314,15 +318,6 @@ class Store:
             & (Article.published_at <= now)
         )
 
-    @staticmethod
-    def _pending():
-        """Published, not deleted, and not yet announced in the log: scheduled ones."""
-        return (
-            (Article.status == "published")
-            & Article.deleted_at.is_(None)
-            & Article.in_stream.is_(False)
-        )
-
     def head(self, now: datetime | None = None) -> Head:
         """The log's head, after announcing any scheduled article whose instant has come."""
         now = now or utcnow()
@@ -330,7 +325,9 @@ class Store:
         if row.next_due is not None and row.next_due <= now:
             with self.writing() as session:
                 due = session.scalars(
-                    select(Article).where(self._pending(), Article.published_at <= now)
+                    select(Article)
+                    .join(Scheduled, Scheduled.article_id == Article.id)
+                    .where(Scheduled.due_at <= now)
                 ).all()
                 for article in due:
                     self._log(session, article, now)
@@ -342,35 +339,37 @@ class Store:
             seq, next_due, changed_at = conn.execute(
                 select(
                     select(func.max(Change.seq)).scalar_subquery(),
-                    select(func.min(Article.published_at)).where(self._pending()).scalar_subquery(),
+                    select(func.min(Scheduled.due_at)).scalar_subquery(),
                     select(Change.at).order_by(Change.seq.desc()).limit(1).scalar_subquery(),
                 )
             ).one()
         return Head(seq or 0, as_utc(next_due), as_utc(changed_at))
 
     def _log(self, session: Session, article: Article, now: datetime) -> None:
-        """Record the article's latest visible state in the change log, if it changed."""
-        visible = (
+        """Record the article's visible state in the change log, and its schedule."""
+        session.flush()
+        visible = self._is_visible(article, now)
+        if visible or article.in_stream:  # drafts and unseen scheduled ones leave no trace
+            seq = (session.scalar(select(func.max(Change.seq))) or 0) + 1
+            session.execute(delete(Change).where(Change.article_id == article.id))
+            session.add(
+                Change(
+                    seq=seq,
+                    article_id=article.id,
+                    kind="upsert" if visible else "delete",
+                    version=article.version,
+                    at=now,
+                )
+            )
+            article.in_stream = visible
+        session.execute(delete(Scheduled).where(Scheduled.article_id == article.id))
+        if (
             article.status == "published"
             and article.deleted_at is None
             and article.published_at is not None
-            and article.published_at <= now
-        )
-        if not visible and not article.in_stream:
-            return  # drafts, scheduled and never-seen articles leave no trace
-        session.flush()
-        seq = (session.scalar(select(func.max(Change.seq))) or 0) + 1
-        session.execute(delete(Change).where(Change.article_id == article.id))
-        session.add(
-            Change(
-                seq=seq,
-                article_id=article.id,
-                kind="upsert" if visible else "delete",
-                version=article.version,
-                at=now,
-            )
-        )
-        article.in_stream = visible
+            and not visible
+        ):
+            session.add(Scheduled(article_id=article.id, due_at=article.published_at))
 
     def changes_since(self, since: int, limit: int, base_url: str) -> tuple[list[dict], int]:
         """The log after `since`, with the public article for every upsert."""

@@ -30,9 +30,11 @@ WORDS = (
 VERBS = "beschließt plant eröffnet meldet fordert kritisiert feiert verliert gewinnt prüft".split()
 SECTIONS = ["politik", "wirtschaft", "sport", "kultur", "wissen", "panorama"]
 TAGS = [f"{a} {b}" for a in WORDS[:20] for b in WORDS[20:30]]  # 200 labels
-AUTHORS = [f"{first} {last}" for first in (
-    "Anna Ben Clara David Emma Felix Greta Hannes Ida Jonas".split()
-) for last in "Albrecht Brandt Cramer Dietz Engel Fuchs Graf Hahn Imhof Jung".split()]
+AUTHORS = [
+    f"{first} {last}"
+    for first in ("Anna Ben Clara David Emma Felix Greta Hannes Ida Jonas".split())
+    for last in "Albrecht Brandt Cramer Dietz Engel Fuchs Graf Hahn Imhof Jung".split()
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -76,18 +78,33 @@ def article_rows(i: int, rng: random.Random, start: datetime) -> dict:
             for n, t in enumerate(tags)
         ],
         "authors": [
-            {"article_id": article_id, "position": n, "name": a, "slug": slugify_text(a),
-             "url": None}
+            {
+                "article_id": article_id,
+                "position": n,
+                "name": a,
+                "slug": slugify_text(a),
+                "url": None,
+            }
             for n, a in enumerate(authors)
         ],
         "related": [
-            {"article_id": article_id, "position": 0, "url": f"https://example.org/hinweis/{i}",
-             "title": sentence(rng, 5), "target_id": None}
+            {
+                "article_id": article_id,
+                "position": 0,
+                "url": f"https://example.org/hinweis/{i}",
+                "title": sentence(rng, 5),
+                "target_id": None,
+            }
         ]
         if i % 5 == 0
         else [],
-        "change": {"seq": i + 1, "article_id": article_id, "kind": "upsert", "version": 1,
-                   "at": published},
+        "change": {
+            "seq": i + 1,
+            "article_id": article_id,
+            "kind": "upsert",
+            "version": 1,
+            "at": published,
+        },
     }
 
 
@@ -98,8 +115,10 @@ def load(url: str, n: int, seed: int = 1, batch: int = 5000) -> None:
     rng = random.Random(seed)
     start = datetime(2026, 11, 24, tzinfo=UTC) - timedelta(minutes=5 * n)
     tables = {
-        "article": Article.__table__, "tags": ArticleTag.__table__,
-        "authors": ArticleAuthor.__table__, "related": RelatedItem.__table__,
+        "article": Article.__table__,
+        "tags": ArticleTag.__table__,
+        "authors": ArticleAuthor.__table__,
+        "related": RelatedItem.__table__,
         "change": Change.__table__,
     }
     began = time.monotonic()

@@ -24,8 +24,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
-GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
-            "--log-level", "warning"]
+GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "--workers",
+    "2",
+    "--worker-class",
+    "sync",
+    "--log-level",
+    "warning",
+]
 SECRET = "bench-secret"
 
 
@@ -50,8 +59,11 @@ def database(n: int) -> str:
         partial = path.with_suffix(".partial")
         for leftover in DATA.glob(partial.name + "*"):
             leftover.unlink()
-        subprocess.run([sys.executable, "-m", "bench.load", f"sqlite:///{partial}", str(n)],
-                       cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "bench.load", f"sqlite:///{partial}", str(n)],
+            cwd=ROOT,
+            check=True,
+        )
         partial.rename(path)
     return f"sqlite:///{path}"
 
@@ -68,7 +80,8 @@ def serve(app: str, env: dict | None = None):
     port = free_port()
     process = subprocess.Popen(
         [*GUNICORN, "--bind", f"127.0.0.1:{port}", app],
-        cwd=ROOT, env={**os.environ, "SECRET_KEY": SECRET, **(env or {})},
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": SECRET, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -107,8 +120,12 @@ def wrk(url: str, seconds: int, connections: int = 16, headers: dict | None = No
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, "p50": to_ms(latency["50"]), "p99": to_ms(latency["99"]),
-            "errors": int(non_2xx.group(1)) if non_2xx else 0}
+    return {
+        "rps": rps,
+        "p50": to_ms(latency["50"]),
+        "p99": to_ms(latency["99"]),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
 
 
 def to_ms(value: str) -> float:
@@ -140,8 +157,13 @@ def targets(base: str) -> list[dict]:
         {"name": "list, first page (cached)", "path": "/v1/articles", "goal": 0.8},
         {"name": "one article (cached)", "path": f"/v1/articles/{slug}", "goal": 0.8},
         {"name": "changes page (cached)", "path": f"/v1/changes?since={since}", "goal": 0.8},
-        {"name": "304 on If-None-Match", "path": "/v1/articles", "goal": 0.9,
-         "headers": {"If-None-Match": headers["ETag"]}, "ceiling": "/not-modified"},
+        {
+            "name": "304 on If-None-Match",
+            "path": "/v1/articles",
+            "goal": 0.9,
+            "headers": {"If-None-Match": headers["ETag"]},
+            "ceiling": "/not-modified",
+        },
     ]
 
 
@@ -159,8 +181,11 @@ def deep_cursor_path(base: str, pages: int) -> str:
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
-    cli.add_argument("--sizes", default="1000,100000,1000000",
-                     help="database sizes, comma-separated (the first is the main table's)")
+    cli.add_argument(
+        "--sizes",
+        default="1000,100000,1000000",
+        help="database sizes, comma-separated (the first is the main table's)",
+    )
     cli.add_argument("--seconds", type=int, default=6, help="length of every wrk run")
     cli.add_argument("--quick", action="store_true", help="sizes 1000,100000 and 3 s runs")
     args = cli.parse_args()
@@ -170,8 +195,11 @@ def main() -> None:
     seconds = args.seconds
     ensure_wrk()
     urls = {n: database(n) for n in sizes}
-    lines = [f"Machine: {os.cpu_count()} cores, {platform_line()}; gunicorn 2 sync workers; "
-             f"wrk -t2 -c16 -d{seconds}s on 127.0.0.1.", ""]
+    lines = [
+        f"Machine: {os.cpu_count()} cores, {platform_line()}; gunicorn 2 sync workers; "
+        f"wrk -t2 -c16 -d{seconds}s on 127.0.0.1.",
+        "",
+    ]
 
     rows = []
     with serve("wsgi:app", {"DATABASE_URL": urls[sizes[0]]}) as (base, _):
@@ -182,8 +210,11 @@ def main() -> None:
             wrk(base + target["path"], 1, headers=target.get("headers"))  # warm every worker
             target["result"] = wrk(base + target["path"], seconds, headers=target.get("headers"))
     with serve("wsgi:app", {"DATABASE_URL": urls[sizes[0]], "CACHE_ENABLED": "0"}) as (base, _):
-        cold = {"name": "list, filter + deep cursor (cold)", "goal": 0.4,
-                "path": deep_cursor_path(base, 10)}
+        cold = {
+            "name": "list, filter + deep cursor (cold)",
+            "goal": 0.4,
+            "path": deep_cursor_path(base, 10),
+        }
         cold["size"] = len(get(base + cold["path"])[2])
         cold["result"] = wrk(base + cold["path"], seconds)
         measured.append(cold)
@@ -192,21 +223,30 @@ def main() -> None:
             path = target.get("ceiling", f"/bytes/{target['size']}")
             wrk(base + path, 1)
             target["ceiling_result"] = wrk(base + path, seconds)
-    lines += [f"Newswire on {sizes[0]:,} articles (SQLite) against the bare-Flask ceiling:", "",
-              "| request | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | goal |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += [
+        f"Newswire on {sizes[0]:,} articles (SQLite) against the bare-Flask ceiling:",
+        "",
+        "| request | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | goal |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for t in measured:
         r, c = t["result"], t["ceiling_result"]
         ratio = r["rps"] / c["rps"]
         verdict = "ok" if ratio >= t["goal"] else "MISSED"
         errors = f" ({r['errors']} errors)" if r["errors"] else ""
         rows.append(t)
-        lines.append(f"| {t['name']}{errors} | {t['size']:,} | {r['rps']:,.0f} | {r['p50']:.2f} "
-                     f"| {r['p99']:.2f} | {c['rps']:,.0f} | {ratio:.2f} | ≥ {t['goal']} {verdict} |")
+        lines.append(
+            f"| {t['name']}{errors} | {t['size']:,} | {r['rps']:,.0f} | {r['p50']:.2f} "
+            f"| {r['p99']:.2f} | {c['rps']:,.0f} | {ratio:.2f} | ≥ {t['goal']} {verdict} |"
+        )
 
-    lines += ["", "Cold requests (caches off, one connection) by database size:", "",
-              "| articles | list + filter + deep cursor p50 ms | changes page p50 ms | "
-              "worker RSS MB |", "| ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "Cold requests (caches off, one connection) by database size:",
+        "",
+        "| articles | list + filter + deep cursor p50 ms | changes page p50 ms | worker RSS MB |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
     scale = {}
     for n in sizes:
         env = {"DATABASE_URL": urls[n], "CACHE_ENABLED": "0"}
@@ -218,12 +258,16 @@ def main() -> None:
             changes_result = wrk(base + changes_path, seconds, connections=1)
             rss = worker_rss_mb(master)
         scale[n] = (list_result["p50"], changes_result["p50"], rss)
-        lines.append(f"| {n:,} | {list_result['p50']:.2f} | {changes_result['p50']:.2f} "
-                     f"| {rss:.0f} |")
+        lines.append(
+            f"| {n:,} | {list_result['p50']:.2f} | {changes_result['p50']:.2f} | {rss:.0f} |"
+        )
     small, large = scale[sizes[0]], scale[sizes[-1]]
-    lines += ["", f"Latency at {sizes[-1]:,} vs {sizes[0]:,}: list ×{large[0] / small[0]:.2f}, "
-              f"changes ×{large[1] / small[1]:.2f} (goal ≤ 1.2); worker RSS at {sizes[-1]:,}: "
-              f"{large[2]:.0f} MB (goal < 150)."]
+    lines += [
+        "",
+        f"Latency at {sizes[-1]:,} vs {sizes[0]:,}: list ×{large[0] / small[0]:.2f}, "
+        f"changes ×{large[1] / small[1]:.2f} (goal ≤ 1.2); worker RSS at {sizes[-1]:,}: "
+        f"{large[2]:.0f} MB (goal < 150).",
+    ]
     report = "\n".join(lines)
     print("\n" + report)
     OUT.mkdir(exist_ok=True)

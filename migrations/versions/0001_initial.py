@@ -1,8 +1,8 @@
-"""articles, related items, authors, tags, change log, tokens
+"""articles, related items, authors, tags, schedule, change log, tokens
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 22:42:43.265375
+Create Date: 2026-11-24 23:24:38.173159
 """
 
 import sqlalchemy as sa
@@ -39,15 +39,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index("ix_articles_listing", ["status", "published_at", "id"], unique=False)
-        batch_op.create_index(
-            "ix_articles_pending",
-            ["published_at"],
-            unique=False,
-            sqlite_where=sa.text("status = 'published' AND NOT in_stream AND deleted_at IS NULL"),
-            postgresql_where=sa.text(
-                "status = 'published' AND NOT in_stream AND deleted_at IS NULL"
-            ),
-        )
         batch_op.create_index(
             "ix_articles_section", ["section", "status", "published_at", "id"], unique=False
         )
@@ -127,8 +118,22 @@ def upgrade() -> None:
     with op.batch_alter_table("article_tags", schema=None) as batch_op:
         batch_op.create_index("ix_article_tags_slug", ["slug", "article_id"], unique=False)
 
+    op.create_table(
+        "scheduled",
+        sa.Column("article_id", sa.String(length=36), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["article_id"], ["articles.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("article_id"),
+    )
+    with op.batch_alter_table("scheduled", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_scheduled_due_at"), ["due_at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("scheduled", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scheduled_due_at"))
+
+    op.drop_table("scheduled")
     with op.batch_alter_table("article_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_article_tags_slug")
 
@@ -150,13 +155,6 @@ def downgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_updated")
         batch_op.drop_index("ix_articles_section")
-        batch_op.drop_index(
-            "ix_articles_pending",
-            sqlite_where=sa.text("status = 'published' AND NOT in_stream AND deleted_at IS NULL"),
-            postgresql_where=sa.text(
-                "status = 'published' AND NOT in_stream AND deleted_at IS NULL"
-            ),
-        )
         batch_op.drop_index("ix_articles_listing")
 
     op.drop_table("articles")
