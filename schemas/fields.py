@@ -14,6 +14,7 @@ from marshmallow import ValidationError, fields
 from slugify import slugify
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LANGUAGE_SHAPE = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")  # langcodes also takes "de_AT"
 
 ALLOWED_ELEMENTS = frozenset(
     "p br h2 h3 h4 blockquote ul ol li a em strong b i q cite figure figcaption img".split()
@@ -139,7 +140,7 @@ class LanguageTag(Text):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         tag = super()._deserialize(value, attr, data, **kwargs).strip()
-        if len(tag) > 35 or not langcodes.tag_is_valid(tag):
+        if len(tag) > 35 or not LANGUAGE_SHAPE.match(tag) or not langcodes.tag_is_valid(tag):
             raise ValidationError("Must be a valid BCP 47 language tag, such as de or de-AT.")
         return langcodes.standardize_tag(tag)
 
@@ -183,12 +184,26 @@ class SafeHtml(Text):
         html = super()._deserialize(value, attr, data, **kwargs)
         if len(html) > self.max_length:
             raise ValidationError(f"Longer than {self.max_length} characters.")
-        fragment = html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
+        fragment = parse_fragment(html)
         problems = sorted(set(html_problems(fragment)))
         if problems:
             raise ValidationError(problems)
-        walker = html5lib.getTreeWalker("etree")
-        return "".join(_SERIALIZER.serialize(walker(fragment))).strip()
+        # Mis-nested markup can serialise to HTML that parses differently again; settle it,
+        # so that what is stored reads back the same in every browser and feed reader.
+        for _ in range(3):
+            settled = serialize_fragment(fragment)
+            fragment = parse_fragment(settled)
+            if serialize_fragment(fragment) == settled:
+                return settled
+        raise ValidationError("The HTML is nested so badly that it has no stable form.")
+
+
+def parse_fragment(html: str):
+    return html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
+
+
+def serialize_fragment(fragment) -> str:
+    return "".join(_SERIALIZER.serialize(html5lib.getTreeWalker("etree")(fragment))).strip()
 
 
 def html_problems(fragment) -> list[str]:
@@ -217,7 +232,7 @@ def html_problems(fragment) -> list[str]:
 
 def html_to_text(html: str) -> str:
     """The text of an accepted fragment, one line per block (for body_text and search)."""
-    fragment = html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
+    fragment = parse_fragment(html)
     lines: list[str] = []
 
     def walk(element, current: list[str]):
