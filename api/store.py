@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,13 @@ from schemas.fields import slugify_text
 
 ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+HEAD_SQL = (
+    "SELECT (SELECT max(seq) FROM changes),"
+    " (SELECT min(due_at) FROM scheduled),"
+    " (SELECT at FROM changes ORDER BY seq DESC LIMIT 1)"
+)
 
 
 class UTCDateTime(TypeDecorator):
@@ -268,6 +276,7 @@ class Store:
         self.secret = secret.encode()
         self.default_language = default_language
         self.is_postgres = self.engine.dialect.name == "postgresql"
+        self.local = threading.local()
 
     # --- sessions ----------------------------------------------------------------------
 
@@ -335,15 +344,33 @@ class Store:
         return row
 
     def _read_head(self) -> Head:
-        with self.engine.connect() as conn:
-            seq, next_due, changed_at = conn.execute(
-                select(
-                    select(func.max(Change.seq)).scalar_subquery(),
-                    select(func.min(Scheduled.due_at)).scalar_subquery(),
-                    select(Change.at).order_by(Change.seq.desc()).limit(1).scalar_subquery(),
-                )
-            ).one()
-        return Head(seq or 0, as_utc(next_due), as_utc(changed_at))
+        """One small query per request, so it skips the ORM and keeps a connection per thread."""
+        for attempt in (1, 2):
+            conn = getattr(self.local, "head_connection", None)
+            if conn is None:
+                conn = self.local.head_connection = self.engine.raw_connection()
+                if self.is_postgres:
+                    conn.driver_connection.autocommit = True  # no transaction left idle
+            try:
+                cursor = conn.cursor()
+                cursor.execute(HEAD_SQL)
+                seq, next_due, changed_at = cursor.fetchone()
+                cursor.close()
+                return Head(seq or 0, as_utc(next_due), as_utc(changed_at))
+            except Exception:
+                self.local.head_connection = None
+                conn.invalidate()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Release every connection (tests and tools that open many stores)."""
+        conn = getattr(self.local, "head_connection", None)
+        if conn is not None:
+            conn.close()
+            self.local.head_connection = None
+        self.engine.dispose()
 
     def _log(self, session: Session, article: Article, now: datetime) -> None:
         """Record the article's visible state in the change log, and its schedule."""

@@ -28,7 +28,7 @@ def database_template(tmp_path_factory):
         path = tmp_path_factory.mktemp("db") / "template.sqlite3"
         store = Store(f"sqlite:///{path}", secret="test")
         store.upgrade()
-        store.engine.dispose()
+        store.close()
         yield ("sqlite", path)
         return
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -44,7 +44,7 @@ def database_template(tmp_path_factory):
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     store = Store(url, secret="test")
     store.upgrade()
-    store.engine.dispose()
+    store.close()
     yield ("postgresql", url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -81,7 +81,7 @@ def app(database_url):
         }
     )
     yield app
-    app.extensions["store"].engine.dispose()
+    app.extensions["store"].close()
 
 
 @pytest.fixture

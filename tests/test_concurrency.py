@@ -220,4 +220,4 @@ def test_a_write_through_one_worker_is_seen_by_another(database_url, token, arti
         "Neue Schlagzeile"
     )
     for app in (first, second):
-        app.extensions["store"].engine.dispose()
+        app.extensions["store"].close()
