@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["store"] = Store(
         app.config["DATABASE_URL"],
-        secret=app.config["SECRET_KEY"],
+        secret=app.config["CURSOR_SECRET"],
         default_language=app.config["DEFAULT_LANGUAGE"],
     )
     app.extensions["render_cache"] = RenderCache()

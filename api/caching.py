@@ -26,13 +26,12 @@ from api.urls import base_url
 
 @dataclass(frozen=True)
 class Rendered:
-    """One stored representation: the bytes and the headers that describe them."""
+    """One stored representation: the bytes, and the headers that describe them, ready to send."""
 
     body: bytes
-    mimetype: str
     etag: str
     last_modified: datetime | None
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...]  # Content-Type, ETag, Last-Modified and the view's own
 
 
 class RenderCache:
@@ -86,47 +85,40 @@ def etag_matches(header: str | None, etag: str, weak: bool = True) -> bool:
     return False
 
 
+def is_fresh(entry: Rendered, environ: dict) -> bool:
+    """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return etag_matches(if_none_match, entry.etag)
+    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if entry.last_modified is not None and if_modified_since:
+        since = parse_date(if_modified_since)
+        return since is not None and entry.last_modified.replace(microsecond=0) <= since
+    return False
+
+
 def send(entry: Rendered, max_age: int | None, status: int = 200) -> Response:
     """Answer with the entry, or 304 when the client's copy is current."""
-    not_modified = False
-    if "If-None-Match" in request.headers:
-        not_modified = etag_matches(request.headers["If-None-Match"], entry.etag)
-    elif entry.last_modified is not None and "If-Modified-Since" in request.headers:
-        since = parse_date(request.headers["If-Modified-Since"])
-        not_modified = since is not None and entry.last_modified.replace(microsecond=0) <= since
-    if not_modified:
-        response = Response(status=304)
-    else:
-        response = Response(entry.body, status=status, mimetype=entry.mimetype)
-        for name, value in entry.headers:
-            response.headers[name] = value
-    response.headers["ETag"] = entry.etag
-    if entry.last_modified is not None:
-        response.headers["Last-Modified"] = http_date(entry.last_modified)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if max_age is None:
-        response.headers["Cache-Control"] = "no-cache"
-    else:
-        response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    return response
+    cache_control = "no-cache" if max_age is None else f"public, max-age={max_age}"
+    common = [("Access-Control-Allow-Origin", "*"), ("Cache-Control", cache_control)]
+    if is_fresh(entry, request.environ):
+        validators = [(k, v) for k, v in entry.headers if k in ("ETag", "Last-Modified")]
+        return Response(status=304, headers=validators + common)
+    return Response(entry.body, status=status, headers=list(entry.headers) + common)
 
 
-OWN_HEADERS = {"content-type", "content-length", "etag", "last-modified", "cache-control"}
+OWN_HEADERS = {"content-length", "etag", "last-modified", "cache-control"}
 
 
 def entry_of(response: Response) -> Rendered:
     """Freeze a view's 200 response into a cache entry."""
     body = response.get_data()
-    kept = tuple(
-        (name, value) for name, value in response.headers.items() if name.lower() not in OWN_HEADERS
-    )
-    return Rendered(
-        body=body,
-        mimetype=response.mimetype if not response.mimetype_params else response.content_type,
-        etag=etag_of(body),
-        last_modified=response.last_modified,
-        headers=kept,
-    )
+    etag = etag_of(body)
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in OWN_HEADERS]
+    headers.append(("ETag", etag))
+    if response.last_modified is not None:
+        headers.append(("Last-Modified", http_date(response.last_modified)))
+    return Rendered(body, etag, response.last_modified, tuple(headers))
 
 
 def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> int:
@@ -156,7 +148,8 @@ def cached(max_age_setting: str) -> Callable:
             store = app.extensions["store"]
             now = utcnow()
             head = g.head = store.head(now)
-            key = (head.seq, request.full_path, base_url())
+            environ = request.environ
+            key = (head.seq, environ["PATH_INFO"], environ["QUERY_STRING"], base_url())
             cache: RenderCache = app.extensions["render_cache"]
             entry = cache.get(key) if app.config["CACHE_ENABLED"] else None
             if entry is None:

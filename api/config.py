@@ -16,7 +16,8 @@ def from_environment() -> dict:
         "FEED_MAX_AGE": int(os.environ.get("FEED_MAX_AGE", "60")),
         "API_MAX_AGE": int(os.environ.get("API_MAX_AGE", "0")),
         "CACHE_ENABLED": os.environ.get("CACHE_ENABLED", "1") not in ("0", "false", "no"),
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "newswire-dev-cursor-key"),
+        # signs list cursors; not Flask's SECRET_KEY, since Newswire keeps no sessions
+        "CURSOR_SECRET": os.environ.get("SECRET_KEY", "newswire-dev-cursor-key"),
     }
 
 

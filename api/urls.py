@@ -8,7 +8,8 @@ from flask import current_app, request
 
 
 def base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    public = current_app.config["PUBLIC_BASE_URL"]
+    return public or f"{request.scheme}://{request.host}{request.script_root}"
 
 
 def request_url() -> str:

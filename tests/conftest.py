@@ -74,7 +74,7 @@ def app(database_url):
             "TESTING": True,
             "DATABASE_URL": database_url,
             "PUBLIC_BASE_URL": None,
-            "SECRET_KEY": "test-secret",
+            "CURSOR_SECRET": "test-secret",
             "FEED_MAX_AGE": 60,
             "API_MAX_AGE": 0,
             "CACHE_ENABLED": True,

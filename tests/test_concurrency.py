@@ -40,7 +40,7 @@ def server(app, database_url, token):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
+        "CURSOR_SECRET": "test-secret",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(
@@ -201,7 +201,7 @@ def test_consumer_converges_under_concurrent_writers(server, token):
 
 def test_a_write_through_one_worker_is_seen_by_another(database_url, token, article_data):
     """Two app instances stand for two workers: neither may serve what the other replaced."""
-    config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "s"}
+    config = {"TESTING": True, "DATABASE_URL": database_url, "CURSOR_SECRET": "s"}
     first, second = create_app(config), create_app(config)
     one, two = first.test_client(), second.test_client()
     auth = {"Authorization": f"Bearer {token}"}
