@@ -99,7 +99,7 @@ def render_rss(articles: list[dict], channel: dict) -> bytes:
         fe.guid(f"urn:uuid:{article['id']}", permalink=False)
         fe.title(article["headline"])
         fe.link(href=article["url"])
-        fe.description(article["lead"])
+        fe.description(escape(article["lead"], quote=False))  # RSS readers read it as HTML
         fe.content(content_html(article), type="html")
         fe.published(article["published_at"])
         if article["section"]:
