@@ -9,7 +9,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 from api import config, errors
-from api.caching import RenderCache
+from api.caching import RenderCache, ServeCached
 from api.store import Store
 
 
@@ -49,4 +49,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     from api import cli
 
     cli.register(app)
+    app.wsgi_app = ServeCached(app)
     return app

@@ -4,6 +4,10 @@ Every cached entry is keyed by the head of the change log (`Store.head()`), so a
 workers and machines agree on what is current without talking to each other: a write moves the
 head, and the next request to any worker renders afresh. A scheduled article moves the head at
 its instant (the head announces it), and `max-age` is clipped so downstream caches expire then.
+
+Views fill the cache (`@cached`); `ServeCached`, a thin WSGI layer in front of Flask, answers a
+public GET whose representation is already stored before Flask runs at all, which is what gives
+cached reads the speed of static files. Both answer through `answer()`, so they cannot differ.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from flask import Response, current_app, g, request
 from werkzeug.http import http_date, parse_date
 
 from api.store import utcnow
-from api.urls import base_url
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Rendered:
     etag: str
     last_modified: datetime | None
     headers: tuple[tuple[str, str], ...]  # Content-Type, ETag, Last-Modified and the view's own
+    max_age: int | None  # the configured max-age, before clipping
 
 
 class RenderCache:
@@ -97,20 +101,26 @@ def is_fresh(entry: Rendered, environ: dict) -> bool:
     return False
 
 
-def send(entry: Rendered, max_age: int | None, status: int = 200) -> Response:
-    """Answer with the entry, or 304 when the client's copy is current."""
+def answer(entry: Rendered, environ: dict, max_age: int | None, status: int = 200):
+    """Status, headers and body for the entry: a 304 when the client's copy is current."""
     cache_control = "no-cache" if max_age is None else f"public, max-age={max_age}"
     common = [("Access-Control-Allow-Origin", "*"), ("Cache-Control", cache_control)]
-    if is_fresh(entry, request.environ):
+    if is_fresh(entry, environ):
         validators = [(k, v) for k, v in entry.headers if k in ("ETag", "Last-Modified")]
-        return Response(status=304, headers=validators + common)
-    return Response(entry.body, status=status, headers=list(entry.headers) + common)
+        return 304, validators + common, b""
+    return status, list(entry.headers) + common, entry.body
+
+
+def send(entry: Rendered, max_age: int | None, status: int = 200) -> Response:
+    """The answer as a Flask response."""
+    status, headers, body = answer(entry, request.environ, max_age, status)
+    return Response(body, status=status, headers=headers)
 
 
 OWN_HEADERS = {"content-length", "etag", "last-modified", "cache-control"}
 
 
-def entry_of(response: Response) -> Rendered:
+def entry_of(response: Response, max_age: int | None) -> Rendered:
     """Freeze a view's 200 response into a cache entry."""
     body = response.get_data()
     etag = etag_of(body)
@@ -118,7 +128,7 @@ def entry_of(response: Response) -> Rendered:
     headers.append(("ETag", etag))
     if response.last_modified is not None:
         headers.append(("Last-Modified", http_date(response.last_modified)))
-    return Rendered(body, etag, response.last_modified, tuple(headers))
+    return Rendered(body, etag, response.last_modified, tuple(headers), max_age)
 
 
 def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> int:
@@ -126,6 +136,11 @@ def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> i
     if next_due is None:
         return max_age
     return max(0, min(max_age, math.floor((next_due - now).total_seconds())))
+
+
+def cache_key(environ: dict, seq: int, public_base_url: str | None) -> tuple:
+    host = public_base_url or environ.get("HTTP_HOST", "")
+    return (seq, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), host)
 
 
 def cached(max_age_setting: str) -> Callable:
@@ -139,17 +154,14 @@ def cached(max_age_setting: str) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             app = current_app
-            max_age = app.config[max_age_setting]
             if "Authorization" in request.headers:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
-                return send(entry_of(response), None)
-            store = app.extensions["store"]
+                return send(entry_of(response, None), None)
             now = utcnow()
-            head = g.head = store.head(now)
-            environ = request.environ
-            key = (head.seq, environ["PATH_INFO"], environ["QUERY_STRING"], base_url())
+            head = g.head = app.extensions["store"].head(now)
+            key = cache_key(request.environ, head.seq, app.config["PUBLIC_BASE_URL"])
             cache: RenderCache = app.extensions["render_cache"]
             entry = cache.get(key) if app.config["CACHE_ENABLED"] else None
             if entry is None:
@@ -158,10 +170,46 @@ def cached(max_age_setting: str) -> Callable:
                     return response
                 if response.last_modified is None:
                     response.last_modified = head.changed_at
-                entry = entry_of(response)
+                entry = entry_of(response, app.config[max_age_setting])
                 cache.put(key, entry)
-            return send(entry, clipped_max_age(max_age, head.next_due, now))
+            return send(entry, clipped_max_age(entry.max_age, head.next_due, now))
 
         return wrapper
 
     return decorator
+
+
+class ServeCached:
+    """WSGI layer: answers a public GET from the cache before Flask runs; the rest passes on."""
+
+    def __init__(self, app):
+        self.app = app
+        self.flask = app.wsgi_app
+
+    def __call__(self, environ, start_response):
+        app = self.app
+        if (
+            environ["REQUEST_METHOD"] != "GET"
+            or "HTTP_AUTHORIZATION" in environ
+            or not app.config["CACHE_ENABLED"]
+        ):
+            return self.flask(environ, start_response)
+        now = utcnow()
+        try:
+            head = app.extensions["store"].head(now)
+        except Exception:  # let Flask meet the error and answer it as a problem
+            return self.flask(environ, start_response)
+        key = cache_key(environ, head.seq, app.config["PUBLIC_BASE_URL"])
+        entry = app.extensions["render_cache"].get(key)
+        if entry is None:
+            return self.flask(environ, start_response)
+        status, headers, body = answer(
+            entry, environ, clipped_max_age(entry.max_age, head.next_due, now)
+        )
+        if status == 200:
+            headers.append(("Content-Length", str(len(body))))
+        start_response(STATUS_LINES[status], headers)
+        return [body]
+
+
+STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}

@@ -213,7 +213,7 @@ def main() -> None:
         cold = {
             "name": "list, filter + deep cursor (cold)",
             "goal": 0.4,
-            "path": deep_cursor_path(base, 10),
+            "path": deep_cursor_path(base, 5),
         }
         cold["size"] = len(get(base + cold["path"])[2])
         cold["result"] = wrk(base + cold["path"], seconds)
@@ -251,7 +251,7 @@ def main() -> None:
     for n in sizes:
         env = {"DATABASE_URL": urls[n], "CACHE_ENABLED": "0"}
         with serve("wsgi:app", env) as (base, master):
-            list_path = deep_cursor_path(base, 10)
+            list_path = deep_cursor_path(base, 5)
             changes_path = f"/v1/changes?since={n // 2}"
             wrk(base + list_path, 1, connections=1)
             list_result = wrk(base + list_path, seconds, connections=1)
