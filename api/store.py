@@ -492,6 +492,16 @@ class Store:
                     ArticleAuthor.slug == slugify_text(query["author"]),
                 )
             )
+        for word in (query.get("q") or "").split():
+            # plain substring search; a full-text index is the search issue's job
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(
+                or_(
+                    Article.headline.ilike(pattern, escape="\\"),
+                    Article.lead.ilike(pattern, escape="\\"),
+                    Article.body_text.ilike(pattern, escape="\\"),
+                )
+            )
         if query.get("published_after"):
             stmt = stmt.where(Article.published_at > query["published_after"])
         if query.get("published_before"):

@@ -350,3 +350,20 @@ def test_public_base_url_is_used_for_links(app, client, create):
 def test_canonical_url_overrides_url(create):
     article = create(canonical_url="https://www.example.com/story")
     assert article["url"] == "https://www.example.com/story"
+
+
+def test_q_finds_words_in_headline_lead_and_body(client, create):
+    a = create(headline="Neue Brücke eröffnet", lead="Verkehr rollt.", body_text="Ein Fest.")
+    b = create(headline="Haushalt", lead="Die Brücke kostet 100% mehr.", body_text="Teuer.")
+    c = create(headline="Wetter", lead="Sonne.", body_text="Am Fluss steht eine brücke_neu.")
+
+    def ids(q):
+        response = client.get("/v1/articles", query_string={"q": q})
+        assert response.status_code == 200
+        return {item["id"] for item in response.get_json()["items"]}
+
+    assert ids("Brücke") == {a["id"], b["id"], c["id"]}
+    assert ids("brücke fest") == {a["id"]}
+    assert ids("100%") == {b["id"]}
+    assert ids("brücke_") == {c["id"]}
+    assert ids("100_") == set()
