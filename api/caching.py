@@ -154,13 +154,13 @@ def cached(max_age_setting: str) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             app = current_app
+            now = utcnow()
+            head = g.head = app.extensions["store"].head(now)  # announces due articles too
             if "Authorization" in request.headers:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
                 return send(entry_of(response, None), None)
-            now = utcnow()
-            head = g.head = app.extensions["store"].head(now)
             key = cache_key(request.environ, head.seq, app.config["PUBLIC_BASE_URL"])
             cache: RenderCache = app.extensions["render_cache"]
             entry = cache.get(key) if app.config["CACHE_ENABLED"] else None
