@@ -1,6 +1,6 @@
 # make run   — set up .venv, migrate the database, load demo articles if empty, serve on :8000
 # make test  — set up .venv with test tools, run the whole suite
-# make bench — the speed benchmark (bench/README.md)
+# make bench — the speed benchmark (bench/README.md); BENCH_ARGS=--quick for a short run
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
@@ -34,7 +34,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check api schemas tests bench migrations wsgi.py
 
 bench: $(VENV)/.dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
