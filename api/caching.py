@@ -139,8 +139,13 @@ def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> i
 
 
 def cache_key(environ: dict, seq: int, public_base_url: str | None) -> tuple:
-    host = public_base_url or environ.get("HTTP_HOST", "")
-    return (seq, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), host)
+    """What a representation depends on: the head, the request, and the base of its links."""
+    base = public_base_url or (
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_HOST", ""),
+        environ.get("SCRIPT_NAME", ""),
+    )
+    return (seq, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), base)
 
 
 def cached(max_age_setting: str) -> Callable:

@@ -367,3 +367,13 @@ def test_q_finds_words_in_headline_lead_and_body(client, create):
     assert ids("100%") == {b["id"]}
     assert ids("brücke_") == {c["id"]}
     assert ids("100_") == set()
+
+
+def test_links_follow_the_request_host_and_scheme_without_public_base_url(client, create):
+    article = create()
+    plain = client.get(f"/v1/articles/{article['id']}", base_url="http://a.example")
+    secure = client.get(f"/v1/articles/{article['id']}", base_url="https://b.example")
+    assert plain.get_json()["url"].startswith("http://a.example/articles/")
+    assert secure.get_json()["url"].startswith("https://b.example/articles/")
+    again = client.get(f"/v1/articles/{article['id']}", base_url="https://a.example")
+    assert again.get_json()["url"].startswith("https://a.example/articles/")
