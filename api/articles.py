@@ -100,8 +100,8 @@ class Articles(MethodView):
     def post(self, data):
         """Create an article (send Idempotency-Key to make retries safe)"""
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not 1 <= len(key) <= 200:
-            abort(400, "Idempotency-Key must be 1 to 200 characters.")
+        if key is not None and not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
+            abort(400, "Idempotency-Key must be 1 to 200 printable ASCII characters.")
         idempotency = None
         if key:
             digest = hashlib.sha256(request.get_data()).hexdigest()

@@ -447,6 +447,8 @@ class Store:
             return self._public(article, base_url, now)
 
     def _find(self, session: Session, key: str) -> Article:
+        if len(key) > 200 or "\x00" in key:  # no article has such a key; PostgreSQL refuses NUL
+            raise NotFound(key)
         article = session.scalars(
             select(Article)
             .where(or_(Article.id == key, Article.slug == key))

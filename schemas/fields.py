@@ -159,7 +159,10 @@ class Rfc3339DateTime(fields.Field):
             raise ValidationError("Not a valid date-time.") from exc
         if moment.tzinfo is None:
             raise ValidationError("Must include a time-zone offset, such as Z or +01:00.")
-        return moment.astimezone(UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 lies before year 1 in UTC
+            raise ValidationError("Not a valid date-time.") from exc
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
         if value is None:

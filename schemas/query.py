@@ -33,5 +33,5 @@ class FeedQuery(QuerySchema):
 
 
 class ChangesQuery(QuerySchema):
-    since = fields.Integer(validate=validate.Range(min=0), load_default=0, strict=False)
+    since = fields.Integer(validate=validate.Range(0, 2**63 - 1), load_default=0)
     limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)

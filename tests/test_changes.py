@@ -110,7 +110,7 @@ def test_since_beyond_head_and_bad_since(client, create):
     head = client.get("/v1/changes").get_json()["next_since"]
     page = client.get(f"/v1/changes?since={head + 50}").get_json()
     assert page == {"changes": [], "next_since": head + 50}
-    for bad in ("-1", "abc", "1.5"):
+    for bad in ("-1", "abc", "1.5", str(2**64)):
         response = client.get(f"/v1/changes?since={bad}")
         assert response.status_code == 400
         assert response.mimetype == "application/problem+json"

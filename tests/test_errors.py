@@ -123,3 +123,14 @@ def test_rejected_write_changes_nothing_even_with_valid_parts(app, client, auth,
     with app.extensions["store"].engine.connect() as conn:
         for table in ("articles", "article_tags", "article_authors", "changes"):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_keys_no_article_can_have_are_404_not_500(client, auth, article_data):
+    for key in ("%00", "a%00b", "x" * 300, "%F0%9F%98%80"):
+        assert_problem(client.get(f"/v1/articles/{key}"), 404)
+        assert_problem(
+            client.patch(f"/v1/articles/{key}", json={}, headers={**auth, "If-Match": '"x"'}),
+            404,
+        )
+    bad_key = {**auth, "Idempotency-Key": "tab\there"}
+    assert_problem(client.post("/v1/articles", json=article_data, headers=bad_key), 400)

@@ -282,7 +282,15 @@ def test_published_at_with_offset(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", ["2026-11-24T09:30:00", "2026-11-24", "gestern", 1700000000, "2026-13-40T25:00:00Z"]
+    "value",
+    [
+        "2026-11-24T09:30:00",
+        "2026-11-24",
+        "gestern",
+        1700000000,
+        "2026-13-40T25:00:00Z",
+        "0001-01-01T00:00:00+01:00",
+    ],
 )
 def test_published_at_without_offset_or_malformed_is_rejected(value):
     assert "published_at" in errors(published_at=value)
