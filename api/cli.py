@@ -51,7 +51,7 @@ def seed(if_empty: bool) -> None:
     for raw in demo:
         external = [item for item in raw.get("related", []) if "article" not in item]
         article, _ = store.create_article(schema.load({**raw, "related": external}), base)
-        ids[raw["slug"]] = article["id"]
+        ids[raw["slug"]] = article.data()["id"]
     for raw in demo:
         if any("article" in item for item in raw.get("related", [])):
             related = [

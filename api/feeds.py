@@ -29,6 +29,8 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
+FEED_QUERY = FeedQuery()
+
 
 # --- rendering ---------------------------------------------------------------------------
 
@@ -210,10 +212,11 @@ def feed_urls() -> dict[str, str]:
 @cached("FEED_MAX_AGE")
 def feed(name: str):
     """A feed of the newest visible articles, filtered like the list."""
-    query = parser.parse(FeedQuery(), request, location="query")
+    query = parser.parse(FEED_QUERY, request, location="query")
     render, mimetype = FORMATS[name]
     store = current_app.extensions["store"]
-    articles, _ = store.list_articles(query, base_url())
+    documents, _ = store.list_articles(query, base_url())
+    articles = [document.data() for document in documents]
     head = getattr(g, "head", None)
     newest = max((a["updated_at"] for a in articles), default=None)
     config = current_app.config

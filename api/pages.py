@@ -20,7 +20,8 @@ def page(template: str, status: int = 200, **context) -> Response:
 @bp.get("/")
 @cached("FEED_MAX_AGE")
 def index():
-    articles, _ = current_app.extensions["store"].list_articles({"limit": 20}, base_url())
+    documents, _ = current_app.extensions["store"].list_articles({"limit": 20}, base_url())
+    articles = [document.data() for document in documents]
     return page("index.html", articles=articles)
 
 
@@ -28,7 +29,7 @@ def index():
 @cached("FEED_MAX_AGE")
 def article(slug: str):
     try:
-        article = current_app.extensions["store"].get_article(slug, base_url(), False)
+        article = current_app.extensions["store"].get_article(slug, base_url(), False).data()
     except storage.NotFound:
         return page("not_found.html", status=404)
     except storage.Gone:

@@ -9,6 +9,12 @@ The change log (`changes`) gives every visible change one place in a total order
 * SQLite: every write transaction starts with ``BEGIN IMMEDIATE``, which admits one writer
   at a time for the whole database, with the same consequence. WAL lets readers go on.
 
+Every article keeps its public representation as JSON (`articles.document`), rendered when
+it is written, so that a read is one indexed query and a join of stored strings. An article
+shows the headline and link of the articles it relates to while they are visible, so a write
+that changes one of those re-renders, versions and logs every article that links to it, and the
+stream stays an exact copy.
+
 The log keeps one row per article (its latest change), which still rebuilds exactly the
 visible set from any ``since``. A scheduled article gets its upsert when a reader first
 asks for the head of the log after its instant (``head()``), in a write like any other,
@@ -18,9 +24,11 @@ so its seq is above anything a reader has already seen.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import uuid
@@ -49,7 +57,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -61,6 +68,7 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
+from schemas.article import ArticleOut
 from schemas.fields import slugify_text
 
 ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
@@ -116,6 +124,8 @@ class Article(Base):
     version: Mapped[int] = mapped_column(Integer)
     canonical_url: Mapped[str | None] = mapped_column(Text)
     image: Mapped[dict | None] = mapped_column(JSON)
+    # The public representation (ArticleOut) as JSON, its own links on BASE; see render_document.
+    document: Mapped[str | None] = mapped_column(Text)
     # True while the article's latest entry in the change log is an upsert.
     in_stream: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -251,6 +261,51 @@ class Head:
     changed_at: datetime | None = None  # when the newest change happened
 
 
+BASE = "\x00"  # stands for the base URL in stored documents; no field may contain NUL
+ARTICLE_OUT = ArticleOut()
+
+
+def render_document(public: dict) -> str:
+    """An article's public JSON as it is stored, its links on BASE (see `on_base`)."""
+    return json.dumps(ARTICLE_OUT.dump(public), ensure_ascii=False, separators=(",", ":"))
+
+
+def on_base(document: str, base_url: str) -> str:
+    r"""The stored document with the request's base URL where it has BASE.
+
+    JSON text holds the sequence `"\u0000` only where a string begins with NUL: a quote inside a
+    string is always escaped, and the schemas refuse control characters in every field, so
+    only the links written on BASE begin that way.
+    """
+    return document.replace('"\\u0000', json_base(base_url))
+
+
+@functools.lru_cache(maxsize=64)
+def json_base(base_url: str) -> str:
+    """The opening quote and base URL as they appear in JSON text (a base rarely changes)."""
+    return json.dumps(base_url, ensure_ascii=False)[:-1]
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article's public representation, ready to send: UTF-8 JSON on the request's base."""
+
+    json: str
+    updated_at: datetime | None = None  # for Last-Modified; lists leave it out
+
+    @property
+    def body(self) -> bytes:
+        return self.json.encode()
+
+    def data(self) -> dict:
+        """As a dict, with its dates as datetimes (for feeds and pages)."""
+        data = json.loads(self.json)
+        for name in ("published_at", "created_at", "updated_at"):
+            if data.get(name):
+                data[name] = datetime.fromisoformat(data[name])
+        return data
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -312,6 +367,15 @@ class Store:
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+        self.fill_documents()
+
+    def fill_documents(self) -> None:
+        """Render the stored representation of every article that has none yet (revision 0002)."""
+        now = utcnow()
+        with self.writing() as session:
+            missing = select(Article).where(Article.document.is_(None)).options(*self._eager())
+            for article in session.scalars(missing):
+                article.document = render_document(self._public(article, BASE, now))
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -339,37 +403,54 @@ class Store:
                     .where(Scheduled.due_at <= now)
                 ).all()
                 for article in due:
-                    self._log(session, article, now)
+                    self._settle(session, article, now)
             row = self._read_head()
         return row
 
     def _read_head(self) -> Head:
-        """One small query per request, so it skips the ORM and keeps a connection per thread."""
+        """One small query per request, so it skips the ORM (see `_query`)."""
+        seq, next_due, changed_at = self._query(HEAD_SQL, {})[0]
+        return Head(seq or 0, as_utc(next_due), as_utc(changed_at))
+
+    def _query(self, sql: str, params: dict) -> list[tuple]:
+        """Run one read-only statement on a DB-API connection that the thread keeps.
+
+        For the few reads on every request's path, where SQLAlchemy's own work would cost more
+        than the query. `sql` uses %(name)s parameters; times go through `_db_time`.
+        """
+        if not self.is_postgres:
+            sql = sqlite_paramstyle(sql)
         for attempt in (1, 2):
-            conn = getattr(self.local, "head_connection", None)
+            conn = getattr(self.local, "connection", None)
             if conn is None:
-                conn = self.local.head_connection = self.engine.raw_connection()
+                conn = self.local.connection = self.engine.raw_connection()
                 if self.is_postgres:
                     conn.driver_connection.autocommit = True  # no transaction left idle
             try:
                 cursor = conn.cursor()
-                cursor.execute(HEAD_SQL)
-                seq, next_due, changed_at = cursor.fetchone()
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
                 cursor.close()
-                return Head(seq or 0, as_utc(next_due), as_utc(changed_at))
+                return rows
             except Exception:
-                self.local.head_connection = None
+                self.local.connection = None
                 conn.invalidate()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
+    def _db_time(self, moment: datetime):
+        """A time as a parameter of `_query`: what UTCDateTime would store."""
+        if self.is_postgres:
+            return moment.astimezone(UTC)
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
     def close(self) -> None:
         """Release every connection (tests and tools that open many stores)."""
-        conn = getattr(self.local, "head_connection", None)
+        conn = getattr(self.local, "connection", None)
         if conn is not None:
             conn.close()
-            self.local.head_connection = None
+            self.local.connection = None
         self.engine.dispose()
 
     def _log(self, session: Session, article: Article, now: datetime) -> None:
@@ -398,33 +479,73 @@ class Store:
         ):
             session.add(Scheduled(article_id=article.id, due_at=article.published_at))
 
-    def changes_since(self, since: int, limit: int, base_url: str) -> tuple[list[dict], int]:
-        """The log after `since`, with the public article for every upsert."""
-        with self.reading() as session:
-            rows = session.scalars(
-                select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit)
-            ).all()
-            ids = [row.article_id for row in rows if row.kind == "upsert"]
-            articles = {
-                a.id: a
-                for a in session.scalars(
-                    select(Article).where(Article.id.in_(ids)).options(*self._eager())
-                )
-            }
-            now = utcnow()
-            changes = [
+    def _settle(self, session: Session, article: Article, now: datetime) -> None:
+        """Store the article's representation and log it; then refresh the articles linking to it.
+
+        Those show its headline and link while it is visible, so each whose representation
+        changes gets a new version and its own change. (They show nothing of their own related
+        items' links, so this goes one step deep.) Deleting an article removes the links to it.
+        """
+        session.flush()
+        session.refresh(article)
+        article.document = render_document(self._public(article, BASE, now))
+        self._log(session, article, now)
+        referrers = session.scalars(
+            select(Article)
+            .where(
+                Article.deleted_at.is_(None),
+                Article.id != article.id,
+                exists().where(
+                    RelatedItem.article_id == Article.id, RelatedItem.target_id == article.id
+                ),
+            )
+            .options(*self._eager())
+        ).all()
+        for other in referrers:
+            if article.deleted_at is not None:
+                other.related = [r for r in other.related if r.target_id != article.id]
+            if render_document(self._public(other, BASE, now)) != other.document:
+                other.version += 1
+                other.updated_at = now
+                other.document = render_document(self._public(other, BASE, now))
+                self._log(session, other, now)
+
+    def changes_since(
+        self, since: int, limit: int, base_url: str
+    ) -> tuple[list[tuple[dict, Document | None]], int]:
+        """The log after `since`: each change, with the public article for every upsert."""
+        stmt = (
+            select(
+                Change.seq,
+                Change.kind,
+                Change.article_id,
+                Change.version,
+                Change.at,
+                Article.document,
+                Article.updated_at,
+            )
+            .outerjoin(Article, (Article.id == Change.article_id) & (Change.kind == "upsert"))
+            .where(Change.seq > since)
+            .order_by(Change.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        changes = [
+            (
                 {
                     "seq": row.seq,
                     "type": row.kind,
                     "id": row.article_id,
                     "version": row.version,
                     "at": row.at,
-                    "article": self._public(articles[row.article_id], base_url, now)
-                    if row.kind == "upsert"
-                    else None,
-                }
-                for row in rows
-            ]
+                },
+                Document(on_base(row.document, base_url), row.updated_at)
+                if row.kind == "upsert"
+                else None,
+            )
+            for row in rows
+        ]
         return changes, (rows[-1].seq if rows else since)
 
     # --- reading articles -------------------------------------------------------------
@@ -437,14 +558,26 @@ class Store:
             selectinload(Article.related),
         )
 
-    def get_article(self, key: str, base_url: str, include_hidden: bool) -> dict:
+    def get_article(self, key: str, base_url: str, include_hidden: bool) -> Document:
         """One article by id or slug, as its public representation."""
-        with self.reading() as session:
-            article = self._find(session, key)
-            now = utcnow()
-            if not include_hidden and not self._is_visible(article, now):
-                raise NotFound(key)
-            return self._public(article, base_url, now)
+        if len(key) > 200 or "\x00" in key:  # no article has such a key; PostgreSQL refuses NUL
+            raise NotFound(key)
+        stmt = select(
+            Article.document,
+            Article.updated_at,
+            Article.deleted_at,
+            Article.status,
+            Article.published_at,
+        ).where(or_(Article.id == key, Article.slug == key))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt.limit(1)).first()
+        if row is None:
+            raise NotFound(key)
+        if row.deleted_at is not None:
+            raise Gone(key)
+        if not include_hidden and not self._is_visible(row, utcnow()):
+            raise NotFound(key)
+        return Document(on_base(row.document, base_url), row.updated_at)
 
     def _find(self, session: Session, key: str) -> Article:
         if len(key) > 200 or "\x00" in key:  # no article has such a key; PostgreSQL refuses NUL
@@ -461,7 +594,8 @@ class Store:
         return article
 
     @staticmethod
-    def _is_visible(article: Article, now: datetime) -> bool:
+    def _is_visible(article, now: datetime) -> bool:
+        """For an Article, or a row with its status, deleted_at and published_at."""
         return (
             article.status == "published"
             and article.deleted_at is None
@@ -469,60 +603,68 @@ class Store:
             and article.published_at <= now
         )
 
-    def list_articles(self, query: dict, base_url: str) -> tuple[list[dict], str | None]:
-        """A page of visible articles, newest first, and the cursor of the next page."""
+    def list_articles(self, query: dict, base_url: str) -> tuple[list[Document], str | None]:
+        """A page of visible articles, newest first, and the cursor of the next page.
+
+        The hottest uncached read, so it is plain SQL on the thread's own connection: a keyset
+        query on (published_at, id) that an index answers (ix_articles_listing, or
+        ix_articles_section with a section), returning stored documents.
+        """
         now = utcnow()
         limit = query.get("limit", 20)
-        stmt = select(Article).where(self._visible(now))
+        where = ["status = 'published'", "deleted_at IS NULL", "published_at <= %(now)s"]
+        params: dict[str, Any] = {"now": self._db_time(now), "limit": limit + 1}
         if query.get("section"):
-            stmt = stmt.where(Article.section == query["section"])
-        for tag in query.get("tag") or []:
-            stmt = stmt.where(
-                exists().where(
-                    ArticleTag.article_id == Article.id, ArticleTag.slug == slugify_text(tag)
-                )
+            where.append("section = %(section)s")
+            params["section"] = query["section"]
+        for i, tag in enumerate(query.get("tag") or []):
+            where.append(
+                "EXISTS (SELECT 1 FROM article_tags t"
+                f" WHERE t.article_id = articles.id AND t.slug = %(tag{i})s)"
             )
+            params[f"tag{i}"] = slugify_text(tag)
         if query.get("language"):
-            language = query["language"]
-            stmt = stmt.where(
-                or_(Article.language == language, Article.language.like(language + "-%"))
-            )
+            where.append("(language = %(language)s OR language LIKE %(language_prefix)s)")
+            params["language"] = query["language"]
+            params["language_prefix"] = query["language"] + "-%"  # a BCP 47 tag has no % or _
         if query.get("author"):
-            stmt = stmt.where(
-                exists().where(
-                    ArticleAuthor.article_id == Article.id,
-                    ArticleAuthor.slug == slugify_text(query["author"]),
-                )
+            where.append(
+                "EXISTS (SELECT 1 FROM article_authors w"
+                " WHERE w.article_id = articles.id AND w.slug = %(author)s)"
             )
-        for word in (query.get("q") or "").split():
+            params["author"] = slugify_text(query["author"])
+        for i, word in enumerate((query.get("q") or "").split()):
             # plain substring search; a full-text index is the search issue's job
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(
-                or_(
-                    Article.headline.ilike(pattern, escape="\\"),
-                    Article.lead.ilike(pattern, escape="\\"),
-                    Article.body_text.ilike(pattern, escape="\\"),
-                )
+            where.append(
+                f"(lower(headline) LIKE %(q{i})s ESCAPE '\\' OR lower(lead) LIKE %(q{i})s"
+                f" ESCAPE '\\' OR lower(body_text) LIKE %(q{i})s ESCAPE '\\')"
             )
-        if query.get("published_after"):
-            stmt = stmt.where(Article.published_at > query["published_after"])
-        if query.get("published_before"):
-            stmt = stmt.where(Article.published_at < query["published_before"])
-        if query.get("updated_after"):
-            stmt = stmt.where(Article.updated_at > query["updated_after"])
+            escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params[f"q{i}"] = f"%{escaped}%"
+        for name, condition in (
+            ("published_after", "published_at > %(published_after)s"),
+            ("published_before", "published_at < %(published_before)s"),
+            ("updated_after", "updated_at > %(updated_after)s"),
+        ):
+            if query.get(name):
+                where.append(condition)
+                params[name] = self._db_time(query[name])
         if query.get("cursor"):
             published_at, article_id = self.decode_cursor(query["cursor"])
-            stmt = stmt.where(
-                tuple_(Article.published_at, Article.id) < tuple_(published_at, article_id)
-            )
-        stmt = stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
-        with self.reading() as session:
-            rows = session.scalars(stmt.options(*self._eager())).all()
-            items = [self._public(a, base_url, now) for a in rows[:limit]]
+            where.append("(published_at, id) < (%(cursor_at)s, %(cursor_id)s)")
+            params["cursor_at"] = self._db_time(published_at)
+            params["cursor_id"] = article_id
+        sql = (
+            "SELECT document, published_at, id FROM articles WHERE "
+            + " AND ".join(where)
+            + " ORDER BY published_at DESC, id DESC LIMIT %(limit)s"
+        )
+        rows = self._query(sql, params)
+        items = [Document(on_base(row[0], base_url)) for row in rows[:limit]]
         cursor = None
         if len(rows) > limit:
-            last = rows[limit - 1]
-            cursor = self.encode_cursor(last.published_at, last.id)
+            _, published_at, article_id = rows[limit - 1]
+            cursor = self.encode_cursor(as_utc(published_at), article_id)
         return items, cursor
 
     def encode_cursor(self, published_at: datetime, article_id: str) -> str:
@@ -620,7 +762,7 @@ class Store:
         data: dict,
         base_url: str,
         idempotency: tuple[int, str, str] | None = None,
-    ) -> tuple[dict, bool]:
+    ) -> tuple[Document, bool]:
         """Store a new article; with an idempotency key, a retry returns the first one.
 
         Returns the public article and whether it was created by this call.
@@ -636,7 +778,7 @@ class Store:
                     article = session.get(Article, earlier.article_id)
                     if article is None or article.deleted_at is not None:
                         raise Gone(earlier.article_id)
-                    return self._public(article, base_url, now), False
+                    return self._document(article, base_url), False
             article = Article(
                 id=new_article_id(),
                 created_at=now,
@@ -655,32 +797,32 @@ class Store:
                         created_at=now,
                     )
                 )
-            self._log(session, article, now)
-            session.flush()
-            session.refresh(article)
-            return self._public(article, base_url, now), True
+            self._settle(session, article, now)
+            return self._document(article, base_url), True
 
-    def update_article(self, article_id: str, data: dict, base_url: str, check_etag) -> dict:
-        """Replace an article's content; `check_etag(current_public)` guards lost updates."""
+    def update_article(self, article_id: str, data: dict, base_url: str, check_etag) -> Document:
+        """Replace an article's content; `check_etag(current_document)` guards lost updates."""
         now = utcnow()
         with self.writing() as session:
             article = self._find(session, article_id)
-            check_etag(self._public(article, base_url, now))
+            check_etag(self._document(article, base_url))
             self._apply(session, article, data, now)
-            self._log(session, article, now)
-            session.flush()
-            session.refresh(article)
-            return self._public(article, base_url, now)
+            self._settle(session, article, now)
+            return self._document(article, base_url)
 
     def delete_article(self, article_id: str, base_url: str, check_etag) -> None:
         now = utcnow()
         with self.writing() as session:
             article = self._find(session, article_id)
-            check_etag(self._public(article, base_url, now))
+            check_etag(self._document(article, base_url))
             article.deleted_at = now
             article.updated_at = now
             article.version += 1
-            self._log(session, article, now)
+            self._settle(session, article, now)
+
+    @staticmethod
+    def _document(article: Article, base_url: str) -> Document:
+        return Document(on_base(article.document, base_url), article.updated_at)
 
     def _apply(self, session: Session, article: Article, data: dict, now: datetime) -> None:
         """Copy validated input onto the article (the schema already checked every field)."""
@@ -803,6 +945,12 @@ class Store:
     def token_id(self, raw: str) -> int | None:
         with self.engine.connect() as conn:
             return conn.scalar(select(Token.id).where(Token.token_hash == hash_token(raw)))
+
+
+@functools.lru_cache(maxsize=256)
+def sqlite_paramstyle(sql: str) -> str:
+    """%(name)s parameters as sqlite3 wants them, :name."""
+    return re.sub(r"%\((\w+)\)s", r":\1", sql)
 
 
 def article_url(article: Article, base_url: str) -> str:

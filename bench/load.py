@@ -14,7 +14,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from api.store import Article, ArticleAuthor, ArticleTag, Change, RelatedItem, Store
+from api.store import (
+    BASE,
+    Article,
+    ArticleAuthor,
+    ArticleTag,
+    Change,
+    RelatedItem,
+    Store,
+    render_document,
+)
 from schemas.fields import slugify_text
 
 WORDS = (
@@ -51,7 +60,7 @@ def article_rows(i: int, rng: random.Random, start: datetime) -> dict:
     published = start + timedelta(minutes=5 * i)
     tags = rng.sample(TAGS, 2 + i % 2)
     authors = rng.sample(AUTHORS, 1 + (i % 7 == 0))
-    return {
+    made = {
         "article": {
             "id": article_id,
             "slug": f"{slugify_text(headline, 100)}-{i}",
@@ -106,6 +115,27 @@ def article_rows(i: int, rng: random.Random, start: datetime) -> dict:
             "at": published,
         },
     }
+    made["article"]["document"] = document_of(made)
+    return made
+
+
+def document_of(made: dict) -> str:
+    """The stored representation, as the store renders it for an article it writes."""
+    article = made["article"]
+    public = {
+        **{k: article[k] for k in PUBLIC_COLUMNS},
+        "url": f"{BASE}/articles/{article['slug']}",
+        "related": [{"title": r["title"], "url": r["url"]} for r in made["related"]],
+        "tags": [t["label"] for t in made["tags"]],
+        "authors": [{"name": a["name"]} for a in made["authors"]],
+    }
+    return render_document(public)
+
+
+PUBLIC_COLUMNS = (
+    "id", "slug", "headline", "lead", "body", "body_text", "language", "section", "image",
+    "status", "published_at", "created_at", "updated_at", "version",
+)  # fmt: skip
 
 
 def load(url: str, n: int, seed: int = 1, batch: int = 5000) -> None:

@@ -83,6 +83,38 @@ def test_stream_rebuilds_the_visible_set(client, auth, create):
     assert fresh == copy
 
 
+def test_copies_follow_what_a_linked_article_shows(client, auth, create):
+    """A related item shows the target's headline while it is visible: the stream keeps up."""
+    target = create(headline="Ziel")
+    linking = create(headline="Verweis", related=[{"article": target["id"]}])
+    copy, since = follow(client)
+
+    def shown(copy):
+        return [(r["article"], r["title"]) for r in copy[linking["id"]]["related"]]
+
+    assert shown(copy) == [(target["id"], "Ziel")]
+    patch(client, auth, target["id"], headline="Ziel, neu")
+    copy, since = follow(client, since, copy)
+    assert shown(copy) == [(target["id"], "Ziel, neu")]
+    assert copy[linking["id"]]["version"] == linking["version"] + 1
+    patch(client, auth, target["id"], status="draft")  # the link disappears while unpublished
+    copy, since = follow(client, since, copy)
+    assert shown(copy) == []
+    patch(client, auth, target["id"], status="published")
+    copy, since = follow(client, since, copy)
+    assert shown(copy) == [(target["id"], "Ziel, neu")]
+    response = client.delete(
+        f"/v1/articles/{target['id']}",
+        headers={**auth, "If-Match": etag(client, auth, target["id"])},
+    )
+    assert response.status_code == 204
+    copy, since = follow(client, since, copy)
+    assert shown(copy) == []
+    assert copy == visible(client)
+    # the link to the deleted article is gone from the write form too: the next edit just works
+    patch(client, auth, linking["id"], lead="Weiter.")
+
+
 def test_change_entries_have_the_documented_shape(client, create):
     article = create()
     change = client.get("/v1/changes").get_json()["changes"][0]

@@ -37,6 +37,7 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
             app.extensions["render_cache"].clear()  # as a fresh process would start
             self.copy: dict = {}
             self.since = 0
+            self.links: dict = {}  # article id -> the article it links to
 
         def _etag(self, article_id):
             return client.get(f"/v1/articles/{article_id}", headers=auth).headers["ETag"]
@@ -79,12 +80,36 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
             )
             assert response.status_code in (200, 410)
 
+        @rule(article_id=articles, other=articles)
+        def link(self, article_id, other):
+            """An internal related item shows the target's headline while the target is visible."""
+            if article_id == other:
+                return
+            response = client.patch(
+                f"/v1/articles/{article_id}",
+                json={"related": [{"article": other}]},
+                headers={**auth, "If-Match": self._etag(article_id)},
+            )
+            assert response.status_code in (200, 410, 422)  # 422: the target was deleted
+            if response.status_code == 200:
+                self.links[article_id] = other
+
+        @rule(article_id=articles, headline=st.sampled_from(["Meldung", "Neue Meldung"]))
+        def retitle(self, article_id, headline):
+            response = client.patch(
+                f"/v1/articles/{article_id}",
+                json={"headline": headline},
+                headers={**auth, "If-Match": self._etag(article_id)},
+            )
+            assert response.status_code in (200, 410)
+
         @rule(article_id=consumes(articles))
         def remove(self, article_id):
             response = client.delete(
                 f"/v1/articles/{article_id}", headers={**auth, "If-Match": self._etag(article_id)}
             )
             assert response.status_code == 204
+            self.links.pop(article_id, None)
 
         @invariant()
         def stream_matches_the_visible_set(self):
@@ -94,10 +119,24 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
             fresh, _ = follow(client, 0, limit=100)
             assert fresh == expected
 
+        @invariant()
+        def links_show_what_their_targets_are_now(self):
+            """Every copy holds a visible target's current headline and link, and no other."""
+            expected = visible(client)
+            for article_id, article in expected.items():
+                internal = [item for item in article["related"] if "article" in item]
+                target = expected.get(self.links.get(article_id))
+                if target is None:
+                    assert internal == []
+                else:
+                    assert internal == [
+                        {"article": target["id"], "title": target["headline"], "url": target["url"]}
+                    ]
+
     run_state_machine_as_test(
         Newsroom,
         settings=settings(
-            max_examples=10,
+            max_examples=30,
             stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
