@@ -30,3 +30,47 @@ def test_seed_loads_linked_demo_articles_once(runner, client):
 def test_migrate_is_idempotent(runner):
     assert runner.invoke(args=["news", "migrate"]).exit_code == 0
     assert runner.invoke(args=["news", "migrate"]).exit_code == 0
+
+
+def test_migrate_upgrades_a_database_of_the_first_revision(tmp_path):
+    """An existing database keeps its articles, and they are served as before."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from api import create_app
+    from api.store import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, slug, headline, lead, body, body_text, language,"
+                " section, status, published_at, created_at, updated_at, version, in_stream)"
+                " VALUES ('a1', 'alt', 'Älter als die Migration', 'Vorspann.', '<p>Text.</p>',"
+                " 'Text.', 'de', 'politik', 'published', '2026-01-05 08:00:00.000000',"
+                " '2026-01-05 08:00:00.000000', '2026-01-05 08:00:00.000000', 1, 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO changes (seq, article_id, kind, version, at)"
+                " VALUES (1, 'a1', 'upsert', 1, '2026-01-05 08:00:00.000000')"
+            )
+        )
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    assert app.test_cli_runner().invoke(args=["news", "migrate"]).exit_code == 0
+    client = app.test_client()
+    article = client.get("/v1/articles/alt").get_json()
+    assert article["headline"] == "Älter als die Migration"
+    assert article["url"] == "http://localhost/articles/alt"
+    assert article["published_at"] == "2026-01-05T08:00:00Z"
+    assert [a["id"] for a in client.get("/v1/articles").get_json()["items"]] == ["a1"]
+    assert client.get("/v1/changes").get_json()["changes"][0]["article"] == article
+    app.extensions["store"].close()
