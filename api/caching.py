@@ -120,15 +120,18 @@ def send(entry: Rendered, max_age: int | None, status: int = 200) -> Response:
 OWN_HEADERS = {"content-length", "etag", "last-modified", "cache-control"}
 
 
-def entry_of(response: Response, max_age: int | None) -> Rendered:
-    """Freeze a view's 200 response into a cache entry."""
+def entry_of(
+    response: Response, max_age: int | None, last_modified: datetime | None = None
+) -> Rendered:
+    """Freeze a view's 200 response into a cache entry (`last_modified` if it sets none)."""
     body = response.get_data()
     etag = etag_of(body)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in OWN_HEADERS]
     headers.append(("ETag", etag))
-    if response.last_modified is not None:
-        headers.append(("Last-Modified", http_date(response.last_modified)))
-    return Rendered(body, etag, response.last_modified, tuple(headers), max_age)
+    last_modified = response.last_modified or last_modified
+    if last_modified is not None:
+        headers.append(("Last-Modified", http_date(last_modified)))
+    return Rendered(body, etag, last_modified, tuple(headers), max_age)
 
 
 def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> int:
@@ -168,15 +171,15 @@ def cached(max_age_setting: str) -> Callable:
                 return send(entry_of(response, None), None)
             key = cache_key(request.environ, head.seq, app.config["PUBLIC_BASE_URL"])
             cache: RenderCache = app.extensions["render_cache"]
-            entry = cache.get(key) if app.config["CACHE_ENABLED"] else None
+            enabled = app.config["CACHE_ENABLED"]
+            entry = cache.get(key) if enabled else None
             if entry is None:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
-                if response.last_modified is None:
-                    response.last_modified = head.changed_at
-                entry = entry_of(response, app.config[max_age_setting])
-                cache.put(key, entry)
+                entry = entry_of(response, app.config[max_age_setting], head.changed_at)
+                if enabled:
+                    cache.put(key, entry)
             return send(entry, clipped_max_age(entry.max_age, head.next_due, now))
 
         return wrapper

@@ -19,7 +19,7 @@ from webargs.flaskparser import parser
 
 from api.caching import cached
 from api.urls import base_url, request_url
-from schemas.fields import slugify_text
+from schemas.fields import rfc3339, slugify_text
 from schemas.query import FeedQuery
 
 RSS_MIMETYPE = "application/rss+xml; charset=utf-8"
@@ -157,10 +157,6 @@ def render_atom(articles: list[dict], channel: dict) -> bytes:
                 title=article["image"]["alt"],
             )
     return fg.atom_str(pretty=False)
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def render_json_feed(articles: list[dict], channel: dict) -> bytes:

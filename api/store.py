@@ -82,6 +82,13 @@ HEAD_SQL = (
 )
 
 
+CHANGES_SQL = (
+    "SELECT c.seq, c.kind, c.article_id, c.version, c.at, a.document FROM changes c"
+    " LEFT JOIN articles a ON a.id = c.article_id AND c.kind = 'upsert'"
+    " WHERE c.seq > %(since)s ORDER BY c.seq LIMIT %(limit)s"
+)
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in and out; SQLite would otherwise hand back naive ones."""
 
@@ -513,40 +520,19 @@ class Store:
     def changes_since(
         self, since: int, limit: int, base_url: str
     ) -> tuple[list[tuple[dict, Document | None]], int]:
-        """The log after `since`: each change, with the public article for every upsert."""
-        stmt = (
-            select(
-                Change.seq,
-                Change.kind,
-                Change.article_id,
-                Change.version,
-                Change.at,
-                Article.document,
-                Article.updated_at,
-            )
-            .outerjoin(Article, (Article.id == Change.article_id) & (Change.kind == "upsert"))
-            .where(Change.seq > since)
-            .order_by(Change.seq)
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
+        """The log after `since`: each change, with the public article for every upsert.
+
+        Plain SQL on the thread's connection, like the list: a range of the primary key.
+        """
+        rows = self._query(CHANGES_SQL, {"since": since, "limit": limit})
         changes = [
             (
-                {
-                    "seq": row.seq,
-                    "type": row.kind,
-                    "id": row.article_id,
-                    "version": row.version,
-                    "at": row.at,
-                },
-                Document(on_base(row.document, base_url), row.updated_at)
-                if row.kind == "upsert"
-                else None,
+                {"seq": seq, "type": kind, "id": article_id, "version": version, "at": as_utc(at)},
+                Document(on_base(document, base_url)) if kind == "upsert" else None,
             )
-            for row in rows
+            for seq, kind, article_id, version, at, document in rows
         ]
-        return changes, (rows[-1].seq if rows else since)
+        return changes, (rows[-1][0] if rows else since)
 
     # --- reading articles -------------------------------------------------------------
 

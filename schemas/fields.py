@@ -165,10 +165,12 @@ class Rfc3339DateTime(fields.Field):
             raise ValidationError("Not a valid date-time.") from exc
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
-        if value is None:
-            return None
-        text = value.astimezone(UTC).replace(tzinfo=None).isoformat()
-        return text + "Z"
+        return None if value is None else rfc3339(value)
+
+
+def rfc3339(moment: datetime) -> str:
+    """A moment as every representation writes it: UTC with `Z`, e.g. 2026-11-24T08:30:00Z."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
 _SERIALIZER = HTMLSerializer(
