@@ -430,9 +430,11 @@ class Store:
         for attempt in (1, 2):
             conn = getattr(self.local, "connection", None)
             if conn is None:
-                conn = self.local.connection = self.engine.raw_connection()
+                conn = self.engine.raw_connection()
                 if self.is_postgres:
                     conn.driver_connection.autocommit = True  # no transaction left idle
+                conn.detach()  # the thread's own: it holds no slot of the pool, closes with it
+                self.local.connection = conn
             try:
                 cursor = conn.cursor()
                 cursor.execute(sql, params)
@@ -450,7 +452,7 @@ class Store:
         """A time as a parameter of `_query`: what UTCDateTime would store."""
         if self.is_postgres:
             return moment.astimezone(UTC)
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
     def close(self) -> None:
         """Release every connection (tests and tools that open many stores)."""
@@ -620,12 +622,16 @@ class Store:
             )
             params["author"] = slugify_text(query["author"])
         for i, word in enumerate((query.get("q") or "").split()):
-            # plain substring search; a full-text index is the search issue's job
-            where.append(
-                f"(lower(headline) LIKE %(q{i})s ESCAPE '\\' OR lower(lead) LIKE %(q{i})s"
-                f" ESCAPE '\\' OR lower(body_text) LIKE %(q{i})s ESCAPE '\\')"
+            # plain substring search; a full-text index is the search issue's job. Both sides
+            # are folded by the database (SQLite's lower() folds ASCII letters only).
+            like = (
+                "{0} ILIKE %(q{1})s ESCAPE '\\'"
+                if self.is_postgres
+                else "lower({0}) LIKE lower(%(q{1})s) ESCAPE '\\'"
             )
-            escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            columns = ("headline", "lead", "body_text")
+            where.append("(" + " OR ".join(like.format(c, i) for c in columns) + ")")
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params[f"q{i}"] = f"%{escaped}%"
         for name, condition in (
             ("published_after", "published_at > %(published_after)s"),

@@ -199,6 +199,9 @@ class SafeHtml(Text):
             settled = serialize_fragment(fragment)
             fragment = parse_fragment(settled)
             if serialize_fragment(fragment) == settled:
+                bad = forbidden_character(settled)  # a character reference such as &#1;
+                if bad:
+                    raise ValidationError(f"The character {bad} is not allowed.")
                 return settled
         raise ValidationError("The HTML is nested so badly that it has no stable form.")
 

@@ -367,6 +367,32 @@ def test_q_finds_words_in_headline_lead_and_body(client, create):
     assert ids("100%") == {b["id"]}
     assert ids("brücke_") == {c["id"]}
     assert ids("100_") == set()
+    d = create(headline="Österreich wählt", lead="Ärzte streiken.", body_text="Übernahme.")
+    assert ids("Österreich") == ids("wählt") == {d["id"]}  # an initial capital umlaut
+    assert ids("Ärzte Übernahme") == {d["id"]}
+
+
+def test_dates_before_the_year_1000_filter_and_page_correctly(client, create):
+    old = [create(published_at=f"0{900 + i}-05-01T12:00:00Z")["id"] for i in range(3)]
+    new = create(published_at="2026-01-01T00:00:00Z")["id"]
+
+    def ids(**params):
+        response = client.get("/v1/articles", query_string=params)
+        assert response.status_code == 200
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert set(ids(published_after="0901-01-01T00:00:00Z")) == {old[1], old[2], new}
+    assert ids(published_before="0901-01-01T00:00:00Z") == [old[0]]
+    seen, cursor = [], None
+    for _ in range(5):  # pages of one, followed to the end
+        page = client.get(
+            "/v1/articles", query_string={"limit": 1, **({"cursor": cursor} if cursor else {})}
+        ).get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [new, old[2], old[1], old[0]]
 
 
 def test_links_follow_the_request_host_and_scheme_without_public_base_url(client, create):

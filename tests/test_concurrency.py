@@ -221,3 +221,32 @@ def test_a_write_through_one_worker_is_seen_by_another(database_url, token, arti
     )
     for app in (first, second):
         app.extensions["store"].close()
+
+
+def test_many_threads_read_without_exhausting_the_connection_pool(app, client, create):
+    """Each thread keeps a connection for its per-request reads; it holds no pool slot.
+
+    Thirty live threads (a threaded server) read, then all write-path connections are taken
+    from the pool at once: none may wait for a slot that a reading thread keeps.
+    """
+    create(headline="Eins")
+    store = app.extensions["store"]
+    store.engine.pool._timeout = 2  # fail in seconds, not after the default 30
+    barrier = threading.Barrier(30)
+    failures: list[BaseException] = []
+
+    def reader():
+        try:
+            items, _ = store.list_articles({"limit": 5}, "http://localhost")
+            assert len(items) == 1
+            barrier.wait(timeout=20)
+            store.ping()
+        except BaseException as exc:  # reported below, with the thread's error
+            failures.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

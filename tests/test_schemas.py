@@ -113,6 +113,13 @@ def test_body_outside_the_allowlist_is_rejected_by_name(html, named):
     assert any(named in message for message in messages), messages
 
 
+def test_control_characters_written_as_references_are_refused():
+    """html5lib turns &#1; into U+0001, which no XML feed can carry."""
+    assert "U+0001" in errors(body="<p>a &#1; b</p>", body_text=...)["body"][0]
+    assert "U+FFFF" in errors(body="<p>&#xFFFF;</p>", body_text=...)["body"][0]
+    assert load(body="<p>a &#x26; &#228;</p>", body_text=...)["body"] == "<p>a &amp; ä</p>"
+
+
 def test_body_length_limit():
     assert load(body="<p>" + "x" * 99_000 + "</p>", body_text=...)
     assert "body" in errors(body="<p>" + "x" * 100_001 + "</p>", body_text=...)

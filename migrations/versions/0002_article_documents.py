@@ -18,6 +18,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("articles", sa.Column("document", sa.Text(), nullable=True))
+    # Deleting an article now removes the links to it; do the same for earlier deletions.
+    op.execute(
+        "DELETE FROM article_related WHERE target_id IN"
+        " (SELECT id FROM articles WHERE deleted_at IS NOT NULL)"
+    )
 
 
 def downgrade() -> None:
