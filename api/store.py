@@ -196,6 +196,36 @@ class RelatedItem(Base):
     target: Mapped[Article | None] = relationship(foreign_keys=[target_id], lazy="joined")
 
 
+class ArticleFacet(Base):
+    """A value the list filters by (tag, author, language and its prefixes), with the article's
+    published_at, for published articles only: a filtered list is then a keyset scan of
+    ix_article_facets_listing, which costs the same whether the value is common or absent."""
+
+    __tablename__ = "article_facets"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(120), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_article_facets_listing", "kind", "value", "published_at", "article_id"),
+    )
+
+
+def facets_of(language: str, tag_slugs: list[str], author_slugs: list[str]) -> set[tuple]:
+    """(kind, value) pairs of an article: `de-AT-1996` is filed under de, de-AT and itself."""
+    subtags = language.split("-")
+    languages = {"-".join(subtags[: n + 1]) for n in range(len(subtags))}
+    return (
+        {("tag", slug) for slug in tag_slugs}
+        | {("author", slug) for slug in author_slugs}
+        | {("language", value) for value in languages}
+    )
+
+
 class Scheduled(Base):
     """Published articles whose instant has not come yet: the head finds the next one here."""
 
@@ -497,6 +527,7 @@ class Store:
         """
         session.flush()
         session.refresh(article)
+        self._file_facets(session, article)
         article.document = render_document(self._public(article, BASE, now))
         self._log(session, article, now)
         referrers = session.scalars(
@@ -518,6 +549,21 @@ class Store:
                 other.updated_at = now
                 other.document = render_document(self._public(other, BASE, now))
                 self._log(session, other, now)
+
+    @staticmethod
+    def _file_facets(session: Session, article: Article) -> None:
+        session.execute(delete(ArticleFacet).where(ArticleFacet.article_id == article.id))
+        if article.status != "published" or article.deleted_at is not None:
+            return
+        facets = facets_of(
+            article.language, [t.slug for t in article.tags], [a.slug for a in article.authors]
+        )
+        session.add_all(
+            ArticleFacet(
+                article_id=article.id, kind=kind, value=value, published_at=article.published_at
+            )
+            for kind, value in sorted(facets)
+        )
 
     def changes_since(
         self, since: int, limit: int, base_url: str
@@ -592,72 +638,80 @@ class Store:
         )
 
     def list_articles(self, query: dict, base_url: str) -> tuple[list[Document], str | None]:
-        """A page of visible articles, newest first, and the cursor of the next page.
-
-        The hottest uncached read, so it is plain SQL on the thread's own connection: a keyset
-        query on (published_at, id) that an index answers (ix_articles_listing, or
-        ix_articles_section with a section), returning stored documents.
-        """
-        now = utcnow()
+        """A page of visible articles, newest first, and the cursor of the next page."""
         limit = query.get("limit", 20)
-        where = ["status = 'published'", "deleted_at IS NULL", "published_at <= %(now)s"]
-        params: dict[str, Any] = {"now": self._db_time(now), "limit": limit + 1}
-        if query.get("section"):
-            where.append("section = %(section)s")
-            params["section"] = query["section"]
-        for i, tag in enumerate(query.get("tag") or []):
-            where.append(
-                "EXISTS (SELECT 1 FROM article_tags t"
-                f" WHERE t.article_id = articles.id AND t.slug = %(tag{i})s)"
-            )
-            params[f"tag{i}"] = slugify_text(tag)
-        if query.get("language"):
-            where.append("(language = %(language)s OR language LIKE %(language_prefix)s)")
-            params["language"] = query["language"]
-            params["language_prefix"] = query["language"] + "-%"  # a BCP 47 tag has no % or _
-        if query.get("author"):
-            where.append(
-                "EXISTS (SELECT 1 FROM article_authors w"
-                " WHERE w.article_id = articles.id AND w.slug = %(author)s)"
-            )
-            params["author"] = slugify_text(query["author"])
-        for i, word in enumerate((query.get("q") or "").split()):
-            # plain substring search; a full-text index is the search issue's job. Both sides
-            # are folded by the database (SQLite's lower() folds ASCII letters only).
-            like = (
-                "{0} ILIKE %(q{1})s ESCAPE '\\'"
-                if self.is_postgres
-                else "lower({0}) LIKE lower(%(q{1})s) ESCAPE '\\'"
-            )
-            columns = ("headline", "lead", "body_text")
-            where.append("(" + " OR ".join(like.format(c, i) for c in columns) + ")")
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params[f"q{i}"] = f"%{escaped}%"
-        for name, condition in (
-            ("published_after", "published_at > %(published_after)s"),
-            ("published_before", "published_at < %(published_before)s"),
-            ("updated_after", "updated_at > %(updated_after)s"),
-        ):
-            if query.get(name):
-                where.append(condition)
-                params[name] = self._db_time(query[name])
-        if query.get("cursor"):
-            published_at, article_id = self.decode_cursor(query["cursor"])
-            where.append("(published_at, id) < (%(cursor_at)s, %(cursor_id)s)")
-            params["cursor_at"] = self._db_time(published_at)
-            params["cursor_id"] = article_id
-        sql = (
-            "SELECT document, published_at, id FROM articles WHERE "
-            + " AND ".join(where)
-            + " ORDER BY published_at DESC, id DESC LIMIT %(limit)s"
-        )
-        rows = self._query(sql, params)
+        rows = self._query(*self.list_sql(query, limit, utcnow()))
         items = [Document(on_base(row[0], base_url)) for row in rows[:limit]]
         cursor = None
         if len(rows) > limit:
             _, published_at, article_id = rows[limit - 1]
             cursor = self.encode_cursor(as_utc(published_at), article_id)
         return items, cursor
+
+    def list_sql(self, query: dict, limit: int, now: datetime) -> tuple[str, dict]:
+        """The list as one keyset query on (published_at, id), in plain SQL for `_query`.
+
+        The hottest uncached read, so it skips SQLAlchemy's statement building. A tag, author
+        or language filter reads ix_article_facets_listing from the first such value (the
+        other values are checked by primary key); otherwise ix_articles_section (with a
+        section) or ix_articles_listing. Either way an index yields the rows in page order.
+        """
+        facets = [("tag", slugify_text(tag)) for tag in query.get("tag") or []]
+        if query.get("author"):
+            facets.append(("author", slugify_text(query["author"])))
+        if query.get("language"):
+            facets.append(("language", query["language"]))
+        where = ["a.status = 'published'", "a.deleted_at IS NULL"]
+        params: dict[str, Any] = {"now": self._db_time(now), "limit": limit + 1}
+        if facets:
+            source = "article_facets f JOIN articles a ON a.id = f.article_id"
+            at, key = "f.published_at", "f.article_id"
+            for i, (kind, value) in enumerate(facets):
+                params[f"kind{i}"], params[f"value{i}"] = kind, value
+                if i == 0:
+                    where += ["f.kind = %(kind0)s", "f.value = %(value0)s"]
+                else:
+                    where.append(
+                        f"EXISTS (SELECT 1 FROM article_facets f{i} WHERE f{i}.article_id = a.id"
+                        f" AND f{i}.kind = %(kind{i})s AND f{i}.value = %(value{i})s)"
+                    )
+        else:
+            source, at, key = "articles a", "a.published_at", "a.id"
+        where.append(f"{at} <= %(now)s")
+        if query.get("section"):
+            where.append("a.section = %(section)s")
+            params["section"] = query["section"]
+        for i, word in enumerate((query.get("q") or "").split()):
+            # plain substring search; a full-text index is the search issue's job. Both sides
+            # are folded by the database (SQLite's lower() folds ASCII letters only).
+            like = (
+                "a.{0} ILIKE %(q{1})s ESCAPE '\\'"
+                if self.is_postgres
+                else "lower(a.{0}) LIKE lower(%(q{1})s) ESCAPE '\\'"
+            )
+            columns = ("headline", "lead", "body_text")
+            where.append("(" + " OR ".join(like.format(c, i) for c in columns) + ")")
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params[f"q{i}"] = f"%{escaped}%"
+        for name, condition in (
+            ("published_after", f"{at} > %(published_after)s"),
+            ("published_before", f"{at} < %(published_before)s"),
+            ("updated_after", "a.updated_at > %(updated_after)s"),
+        ):
+            if query.get(name):
+                where.append(condition)
+                params[name] = self._db_time(query[name])
+        if query.get("cursor"):
+            published_at, article_id = self.decode_cursor(query["cursor"])
+            where.append(f"({at}, {key}) < (%(cursor_at)s, %(cursor_id)s)")
+            params["cursor_at"] = self._db_time(published_at)
+            params["cursor_id"] = article_id
+        sql = (
+            f"SELECT a.document, {at}, {key} FROM {source} WHERE "
+            + " AND ".join(where)
+            + f" ORDER BY {at} DESC, {key} DESC LIMIT %(limit)s"
+        )
+        return sql, params
 
     def encode_cursor(self, published_at: datetime, article_id: str) -> str:
         payload = json.dumps([published_at.isoformat(), article_id], separators=(",", ":"))

@@ -18,10 +18,12 @@ from api.store import (
     BASE,
     Article,
     ArticleAuthor,
+    ArticleFacet,
     ArticleTag,
     Change,
     RelatedItem,
     Store,
+    facets_of,
     render_document,
 )
 from schemas.fields import slugify_text
@@ -116,6 +118,16 @@ def article_rows(i: int, rng: random.Random, start: datetime) -> dict:
         },
     }
     made["article"]["document"] = document_of(made)
+    made["facets"] = [
+        {"article_id": article_id, "kind": kind, "value": value, "published_at": published}
+        for kind, value in sorted(
+            facets_of(
+                made["article"]["language"],
+                [t["slug"] for t in made["tags"]],
+                [a["slug"] for a in made["authors"]],
+            )
+        )
+    ]
     return made
 
 
@@ -150,6 +162,7 @@ def load(url: str, n: int, seed: int = 1, batch: int = 5000) -> None:
         "authors": ArticleAuthor.__table__,
         "related": RelatedItem.__table__,
         "change": Change.__table__,
+        "facets": ArticleFacet.__table__,
     }
     began = time.monotonic()
     with store.engine.connect() as conn:

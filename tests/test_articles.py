@@ -6,6 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -403,3 +405,33 @@ def test_links_follow_the_request_host_and_scheme_without_public_base_url(client
     assert secure.get_json()["url"].startswith("https://b.example/articles/")
     again = client.get(f"/v1/articles/{article['id']}", base_url="https://a.example")
     assert again.get_json()["url"].startswith("https://a.example/articles/")
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ({}, "ix_articles_listing"),
+        ({"section": "politik"}, "ix_articles_section"),
+        ({"tag": ["Köln"]}, "ix_article_facets_listing"),
+        ({"tag": ["Köln", "Haushalt"], "section": "politik"}, "ix_article_facets_listing"),
+        ({"author": "Eva Beispiel"}, "ix_article_facets_listing"),
+        (
+            {"language": "de-AT", "published_after": datetime(2026, 1, 1, tzinfo=UTC)},
+            "ix_article_facets_listing",
+        ),
+        (
+            {"tag": ["gibt-es-nicht"], "updated_after": datetime(2026, 1, 1, tzinfo=UTC)},
+            "ix_article_facets_listing",
+        ),
+    ],
+)
+def test_every_list_filter_reads_an_index_in_page_order(app, query, index):
+    """A filter's own index yields the page in order: a rare or absent value costs no scan."""
+    store = app.extensions["store"]
+    if store.is_postgres:
+        pytest.skip("SQLite's plan; PostgreSQL plans by table statistics")
+    cursor = store.encode_cursor(datetime(2026, 6, 1, tzinfo=UTC), "x")
+    sql, params = store.list_sql({**query, "cursor": cursor}, 20, datetime.now(UTC))
+    plan = [row[-1] for row in store._query("EXPLAIN QUERY PLAN " + sql, params)]
+    assert f"INDEX {index} (" in plan[0], plan
+    assert not any("SCAN" in step or "TEMP B-TREE" in step for step in plan), plan

@@ -53,8 +53,20 @@ def test_migrate_upgrades_a_database_of_the_first_revision(tmp_path):
                 "INSERT INTO articles (id, slug, headline, lead, body, body_text, language,"
                 " section, status, published_at, created_at, updated_at, version, in_stream)"
                 " VALUES ('a1', 'alt', 'Älter als die Migration', 'Vorspann.', '<p>Text.</p>',"
-                " 'Text.', 'de', 'politik', 'published', '2026-01-05 08:00:00.000000',"
+                " 'Text.', 'de-AT', 'politik', 'published', '2026-01-05 08:00:00.000000',"
                 " '2026-01-05 08:00:00.000000', '2026-01-05 08:00:00.000000', 1, 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO article_tags (article_id, slug, label, position)"
+                " VALUES ('a1', 'koeln', 'Köln', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO article_authors (article_id, position, name, slug)"
+                " VALUES ('a1', 0, 'Eva Beispiel', 'eva-beispiel')"
             )
         )
         conn.execute(
@@ -71,6 +83,9 @@ def test_migrate_upgrades_a_database_of_the_first_revision(tmp_path):
     assert article["headline"] == "Älter als die Migration"
     assert article["url"] == "http://localhost/articles/alt"
     assert article["published_at"] == "2026-01-05T08:00:00Z"
-    assert [a["id"] for a in client.get("/v1/articles").get_json()["items"]] == ["a1"]
+    for query in ("", "?tag=Köln", "?author=Eva Beispiel", "?language=de", "?section=politik"):
+        listed = client.get("/v1/articles" + query).get_json()["items"]
+        assert [a["id"] for a in listed] == ["a1"], query
+    assert client.get("/v1/articles?language=en").get_json()["items"] == []
     assert client.get("/v1/changes").get_json()["changes"][0]["article"] == article
     app.extensions["store"].close()
