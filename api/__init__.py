@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"],
         secret=app.config["CURSOR_SECRET"],
         default_language=app.config["DEFAULT_LANGUAGE"],
+        query_timeout=app.config["QUERY_TIMEOUT"],
     )
     app.extensions["render_cache"] = RenderCache()
 

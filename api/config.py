@@ -16,6 +16,7 @@ def from_environment() -> dict:
         "FEED_MAX_AGE": int(os.environ.get("FEED_MAX_AGE", "60")),
         "API_MAX_AGE": int(os.environ.get("API_MAX_AGE", "0")),
         "CACHE_ENABLED": os.environ.get("CACHE_ENABLED", "1") not in ("0", "false", "no"),
+        "QUERY_TIMEOUT": float(os.environ.get("QUERY_TIMEOUT", "5")),  # seconds, per list read
         # signs list cursors; not Flask's SECRET_KEY, since Newswire keeps no sessions
         "CURSOR_SECRET": os.environ.get("SECRET_KEY", "newswire-dev-cursor-key"),
     }

@@ -122,6 +122,15 @@ def register(app: Flask) -> None:
     def _cursor(error):
         return problem(400, "Bad Request", "The cursor is not one this server issued.")
 
+    @app.errorhandler(store.TooSlow)
+    def _too_slow(error):
+        return problem(
+            503,
+            "Service Unavailable",
+            "This query took too long and was stopped: narrow it with more filters"
+            " (section, tag, author, language, dates).",
+        )
+
     @app.errorhandler(RecursionError)
     def _too_deep(error):
         return problem(400, "Bad Request", "The request body is nested too deeply.")

@@ -31,6 +31,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,6 +290,10 @@ class BadCursor(Exception):
     """A list cursor that this server did not sign."""
 
 
+class TooSlow(Exception):
+    """A read ran past the query time limit and was stopped."""
+
+
 @dataclass(frozen=True)
 class Head:
     """Where the change log stands: the key every cache is built on."""
@@ -363,8 +368,11 @@ def hash_token(raw: str) -> str:
 class Store:
     """Every read and write of Newswire's data, on SQLite or PostgreSQL."""
 
-    def __init__(self, url: str, secret: str, default_language: str = "de"):
+    def __init__(
+        self, url: str, secret: str, default_language: str = "de", query_timeout: float = 5.0
+    ):
         self.engine = make_engine(url)
+        self.query_timeout = query_timeout  # seconds a `_query` read may run
         self.secret = secret.encode()
         self.default_language = default_language
         self.is_postgres = self.engine.dialect.name == "postgresql"
@@ -453,30 +461,51 @@ class Store:
         """Run one read-only statement on a DB-API connection that the thread keeps.
 
         For the few reads on every request's path, where SQLAlchemy's own work would cost more
-        than the query. `sql` uses %(name)s parameters; times go through `_db_time`.
+        than the query. `sql` uses %(name)s parameters; times go through `_db_time`. A read
+        that runs past `query_timeout` is stopped (TooSlow), so that no query string, such as
+        a `q` no article matches, can hold a worker while it reads the whole archive.
         """
         if not self.is_postgres:
             sql = sqlite_paramstyle(sql)
         for attempt in (1, 2):
             conn = getattr(self.local, "connection", None)
             if conn is None:
-                conn = self.engine.raw_connection()
-                if self.is_postgres:
-                    conn.driver_connection.autocommit = True  # no transaction left idle
-                conn.detach()  # the thread's own: it holds no slot of the pool, closes with it
-                self.local.connection = conn
+                conn = self.local.connection = self._read_connection()
+            self.local.deadline = time.monotonic() + self.query_timeout
             try:
                 cursor = conn.cursor()
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
                 cursor.close()
                 return rows
-            except Exception:
+            except Exception as exc:
+                if self._stopped(exc):
+                    raise TooSlow() from exc
                 self.local.connection = None
                 conn.invalidate()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _read_connection(self):
+        """A DB-API connection of the thread's own, held out of the pool, with a time limit."""
+        conn = self.engine.raw_connection()
+        driver = conn.driver_connection
+        if self.is_postgres:
+            driver.autocommit = True  # no transaction left idle
+            milliseconds = max(1, round(self.query_timeout * 1000))
+            driver.execute(f"SET statement_timeout = {milliseconds}")
+        else:
+            local = self.local
+            # SQLite calls this every 1,000 instructions; a true answer interrupts the query
+            driver.set_progress_handler(lambda: time.monotonic() > local.deadline, 1000)
+        conn.detach()  # it holds no slot of the pool, and closes with the thread
+        return conn
+
+    def _stopped(self, exc: Exception) -> bool:
+        if self.is_postgres:
+            return type(exc).__name__ == "QueryCanceled"
+        return "interrupted" in str(exc) and time.monotonic() > self.local.deadline
 
     def _db_time(self, moment: datetime):
         """A time as a parameter of `_query`: what UTCDateTime would store."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -134,3 +135,37 @@ def test_keys_no_article_can_have_are_404_not_500(client, auth, article_data):
         )
     bad_key = {**auth, "Idempotency-Key": "tab\there"}
     assert_problem(client.post("/v1/articles", json=article_data, headers=bad_key), 400)
+
+
+def test_a_read_past_the_time_limit_is_stopped_and_the_connection_stays_usable(database_url):
+    """The limit that keeps a `q` over a whole archive from holding a worker (SQLite and PG)."""
+    from api.store import Store, TooSlow
+
+    store = Store(database_url, secret="test", query_timeout=0.2)
+    slow = (
+        "SELECT pg_sleep(3)"
+        if store.is_postgres
+        else "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000)"
+        " SELECT count(*) FROM c"
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(TooSlow):
+            store._query(slow, {})
+        assert time.monotonic() - started < 2.5
+        assert store._query("SELECT 1", {}) == [(1,)]
+    finally:
+        store.close()
+
+
+def test_a_stopped_read_is_a_503_problem(app, client, monkeypatch):
+    from api.store import TooSlow
+
+    def too_slow(*args, **kwargs):
+        raise TooSlow()
+
+    monkeypatch.setattr(app.extensions["store"], "list_articles", too_slow)
+    response = client.get("/v1/articles?q=nirgends")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "narrow it" in response.get_json()["detail"]
