@@ -123,8 +123,9 @@ def article_rows(i: int, rng: random.Random, start: datetime) -> dict:
         for kind, value in sorted(
             facets_of(
                 made["article"]["language"],
-                [t["slug"] for t in made["tags"]],
-                [a["slug"] for a in made["authors"]],
+                made["article"]["section"],
+                [(t["slug"], t["label"]) for t in made["tags"]],
+                [(a["slug"], a["name"]) for a in made["authors"]],
             )
         )
     ]
@@ -182,9 +183,11 @@ def load(url: str, n: int, seed: int = 1, batch: int = 5000) -> None:
                         conn.execute(table.insert(), rows[name])
             if first and first % 100_000 == 0:
                 print(f"  {first:>9,} articles, {time.monotonic() - began:.0f}s", flush=True)
+    store.recount_facets()
+    with store.engine.connect() as conn:
         with conn.begin():
             conn.execute(text("ANALYZE"))
-    store.engine.dispose()
+    store.close()
     print(f"loaded {n:,} articles in {time.monotonic() - began:.0f}s", flush=True)
 
 

@@ -20,5 +20,9 @@ def test_loaded_documents_are_what_the_store_renders(tmp_path):
             rendered = dict(conn.execute(select(Article.id, Article.document)).all())
         assert len(loaded) == 30
         assert loaded == rendered
+        sections = {s["section"]: s["count"] for s in store.sections()}
+        assert sum(sections.values()) == 30 and len(sections) == 6  # one per article, 6 of them
+        items, _ = store.list_articles({"tag": [store.tags()[0]["tag"]], "limit": 100}, "http://x")
+        assert len(items) == store.tags()[0]["count"] > 0
     finally:
         store.close()

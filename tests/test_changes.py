@@ -127,14 +127,18 @@ def test_change_entries_have_the_documented_shape(client, create):
 def test_scheduled_article_appears_in_the_stream_at_its_instant(client, auth, create):
     soon = datetime.now(UTC) + timedelta(seconds=1.5)
     create(headline="Jetzt")
-    scheduled = create(headline="Später", published_at=iso(soon))
+    scheduled = create(headline="Später", published_at=iso(soon), section="wissen", tags=["Mond"])
     copy, since = follow(client)
     assert scheduled["id"] not in copy
+    assert "wissen" not in {s["section"] for s in client.get("/v1/sections").get_json()["sections"]}
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.05)
     # a consumer with credentials (no anonymous traffic at all) sees it just the same
     page = client.get(f"/v1/changes?since={since}", headers=auth).get_json()
     assert [c["id"] for c in page["changes"]] == [scheduled["id"]]
     assert page["changes"][0]["seq"] > since  # no consumer could have passed it
+    # and the counts of sections and tags include it from that instant on
+    assert {"section": "wissen", "count": 1} in client.get("/v1/sections").get_json()["sections"]
+    assert {"tag": "mond", "label": "Mond", "count": 1} in client.get("/v1/tags").get_json()["tags"]
 
 
 def test_since_beyond_head_and_bad_since(client, create):

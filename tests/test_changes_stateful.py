@@ -6,6 +6,8 @@ Both must hold exactly what the public list shows, each article in its latest ve
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -19,6 +21,7 @@ from hypothesis.stateful import (
 from sqlalchemy import delete
 
 from api.store import Base
+from schemas.fields import slugify_text
 from tests.test_changes import follow, visible
 
 
@@ -42,8 +45,14 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
         def _etag(self, article_id):
             return client.get(f"/v1/articles/{article_id}", headers=auth).headers["ETag"]
 
-        @rule(target=articles, status=st.sampled_from(["draft", "published"]), past=st.booleans())
-        def create(self, status, past):
+        @rule(
+            target=articles,
+            status=st.sampled_from(["draft", "published"]),
+            past=st.booleans(),
+            section=st.sampled_from(["politik", "sport"]),
+            tags=st.lists(st.sampled_from(["Köln", "Bonn", "Haushalt"]), unique=True),
+        )
+        def create(self, status, past, section, tags):
             response = client.post(
                 "/v1/articles",
                 headers=auth,
@@ -52,6 +61,8 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
                     "lead": "Vorspann.",
                     "body_text": "Text.",
                     "status": status,
+                    "section": section,
+                    "tags": tags,
                     "published_at": "2026-01-01T00:00:00Z" if past else "2999-01-01T00:00:00Z",
                 },
             )
@@ -94,6 +105,19 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
             if response.status_code == 200:
                 self.links[article_id] = other
 
+        @rule(
+            article_id=articles,
+            section=st.sampled_from(["politik", "sport", None]),
+            tags=st.lists(st.sampled_from(["köln", "Bonn", "Wahl"]), unique=True),
+        )
+        def file(self, article_id, section, tags):
+            response = client.patch(
+                f"/v1/articles/{article_id}",
+                json={"section": section, "tags": tags},
+                headers={**auth, "If-Match": self._etag(article_id)},
+            )
+            assert response.status_code in (200, 410)
+
         @rule(article_id=articles, headline=st.sampled_from(["Meldung", "Neue Meldung"]))
         def retitle(self, article_id, headline):
             response = client.patch(
@@ -118,6 +142,18 @@ def test_stream_rebuild_rule_holds_after_every_step(app, client, auth):
             assert self.copy == expected
             fresh, _ = follow(client, 0, limit=100)
             assert fresh == expected
+
+        @invariant()
+        def sections_and_tags_count_the_visible_set(self):
+            expected = visible(client)
+            sections = Counter(a["section"] for a in expected.values() if a["section"])
+            tags = Counter(
+                slugify_text(t, max_length=60) for a in expected.values() for t in a["tags"]
+            )
+            listed = client.get("/v1/sections").get_json()["sections"]
+            assert {s["section"]: s["count"] for s in listed} == sections
+            listed = client.get("/v1/tags").get_json()["tags"]
+            assert {t["tag"]: t["count"] for t in listed} == tags
 
         @invariant()
         def links_show_what_their_targets_are_now(self):

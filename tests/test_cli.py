@@ -87,5 +87,9 @@ def test_migrate_upgrades_a_database_of_the_first_revision(tmp_path):
         listed = client.get("/v1/articles" + query).get_json()["items"]
         assert [a["id"] for a in listed] == ["a1"], query
     assert client.get("/v1/articles?language=en").get_json()["items"] == []
+    assert client.get("/v1/sections").get_json()["sections"] == [{"section": "politik", "count": 1}]
+    assert client.get("/v1/tags").get_json()["tags"] == [
+        {"tag": "koeln", "label": "Köln", "count": 1}
+    ]
     assert client.get("/v1/changes").get_json()["changes"][0]["article"] == article
     app.extensions["store"].close()
