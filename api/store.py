@@ -71,7 +71,7 @@ from sqlalchemy.orm import (
 )
 
 from schemas.article import ArticleOut
-from schemas.fields import slugify_text
+from schemas.fields import slugify_text, tag_slug
 
 ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -621,21 +621,25 @@ class Store:
                 other.version += 1
                 other.updated_at = now
                 other.document = render_document(self._public(other, BASE, now))
-                facets = self._filed_facets(session, other.id)  # unchanged by this write
+                facets = self._facets(other)  # unchanged by this write
                 self._log(session, other, now, facets, facets)
 
     @staticmethod
-    def _file_facets(session: Session, article: Article) -> Facets:
-        """File a published article under its facets (see ArticleFacet); returns them."""
-        session.execute(delete(ArticleFacet).where(ArticleFacet.article_id == article.id))
+    def _facets(article: Article) -> Facets:
+        """What a published article is filed under (see ArticleFacet); nothing otherwise."""
         if article.status != "published" or article.deleted_at is not None:
             return {}
-        facets = facets_of(
+        return facets_of(
             article.language,
             article.section,
             [(t.slug, t.label) for t in article.tags],
             [(a.slug, a.name) for a in article.authors],
         )
+
+    def _file_facets(self, session: Session, article: Article) -> Facets:
+        """File the article under its facets, replacing what it was filed under; returns them."""
+        session.execute(delete(ArticleFacet).where(ArticleFacet.article_id == article.id))
+        facets = self._facets(article)
         session.add_all(
             ArticleFacet(
                 article_id=article.id, kind=kind, value=value, published_at=article.published_at
@@ -760,7 +764,7 @@ class Store:
         other values are checked by primary key); otherwise ix_articles_section (with a
         section) or ix_articles_listing. Either way an index yields the rows in page order.
         """
-        facets = [("tag", slugify_text(tag)) for tag in query.get("tag") or []]
+        facets = [("tag", tag_slug(tag)) for tag in query.get("tag") or []]
         if query.get("author"):
             facets.append(("author", slugify_text(query["author"])))
         if query.get("language"):

@@ -14,7 +14,7 @@ from schemas.fields import (
     SafeHtml,
     Slug,
     html_to_text,
-    slugify_text,
+    tag_slug,
 )
 
 
@@ -92,7 +92,7 @@ class ArticleIn(Schema):
             seen.add(target)
         slugs: set = set()
         for i, label in enumerate(data.get("tags") or []):
-            slug = slugify_text(label, max_length=60)
+            slug = tag_slug(label)
             if not slug:
                 errors.setdefault("tags", {})[i] = ["A tag needs a letter or digit."]
             elif slug in slugs:
@@ -110,9 +110,7 @@ class ArticleIn(Schema):
             data["body_text"] = "\n".join(paragraphs)
         else:
             data["body_text"] = html_to_text(data["body"])
-        data["tags"] = [
-            {"label": label, "slug": slugify_text(label, max_length=60)} for label in data["tags"]
-        ]
+        data["tags"] = [{"label": label, "slug": tag_slug(label)} for label in data["tags"]]
         data.setdefault("slug", None)
         return data
 

@@ -64,6 +64,11 @@ def slugify_text(text: str, max_length: int = 120) -> str:
     return slugify(text, max_length=max_length, word_boundary=True, replacements=GERMAN)
 
 
+def tag_slug(label: str) -> str:
+    """The slug a tag is stored, counted and filtered by: `Köln`, `köln` and `koeln` are one."""
+    return slugify_text(label, max_length=60)
+
+
 class Text(fields.String):
     """A string that passes `check_text`; the base of every text field."""
 

@@ -14,7 +14,11 @@ class QuerySchema(Schema):
 
 class ArticleListQuery(QuerySchema):
     section = Slug(max_length=60)
-    tag = fields.List(PlainText(50), metadata={"description": "Repeatable; all must match."})
+    tag = fields.List(
+        PlainText(50),
+        validate=validate.Length(max=20),  # no article has more
+        metadata={"description": "Repeatable, up to 20 times; all must match."},
+    )
     language = LanguageTag()
     author = PlainText(100)
     q = PlainText(200)
@@ -27,7 +31,7 @@ class ArticleListQuery(QuerySchema):
 
 class FeedQuery(QuerySchema):
     section = Slug(max_length=60)
-    tag = fields.List(PlainText(50))
+    tag = fields.List(PlainText(50), validate=validate.Length(max=20))
     language = LanguageTag()
     limit = fields.Integer(validate=validate.Range(1, 100), load_default=50)
 

@@ -435,3 +435,20 @@ def test_every_list_filter_reads_an_index_in_page_order(app, query, index):
     plan = [row[-1] for row in store._query("EXPLAIN QUERY PLAN " + sql, params)]
     assert f"INDEX {index} (" in plan[0], plan
     assert not any("SCAN" in step or "TEMP B-TREE" in step for step in plan), plan
+
+
+def test_a_tag_filters_by_the_label_readers_see_even_when_its_slug_is_cut(client, create):
+    label = "Ä" * 50  # a valid tag whose slug, aeae…, is cut at 60 characters
+    article = create(tags=[label])
+    assert client.get("/v1/tags").get_json()["tags"][0]["label"] == label
+    listed = client.get("/v1/articles", query_string={"tag": label}).get_json()["items"]
+    assert [a["id"] for a in listed] == [article["id"]]
+
+
+@pytest.mark.parametrize("path", ["/v1/articles", "/feeds/rss.xml"])
+def test_more_tags_than_an_article_can_have_are_a_400(client, create, path):
+    create()
+    response = client.get(path, query_string={"tag": [f"t{i}" for i in range(21)]})
+    assert response.status_code == 400
+    assert "tag" in response.get_json()["errors"]
+    assert client.get(path, query_string={"tag": [f"t{i}" for i in range(20)]}).status_code == 200

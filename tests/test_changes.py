@@ -175,3 +175,23 @@ def test_sections_and_tags_count_visible_articles(client, create):
     assert tags["koeln"]["count"] == 2
     assert tags["fussball"] == {"tag": "fussball", "label": "Fußball", "count": 1}
     assert "theater" not in tags
+
+
+def test_a_scheduled_article_released_by_another_write_is_counted_with_its_label(
+    client, auth, article_data, create
+):
+    """Writes do not wait for a read to release due articles; the counts stay right."""
+    posted = client.post("/v1/articles", json={**article_data, "headline": "Ziel"}, headers=auth)
+    target, etag = posted.get_json(), posted.headers["ETag"]  # no GET: it would release
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    create(headline="Geplant", tags=["Einzigartig"], published_at=iso(soon),
+           related=[{"article": target["id"]}])  # fmt: skip
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
+    response = client.patch(
+        f"/v1/articles/{target['id']}",
+        json={"headline": "Ziel, neu"},
+        headers={**auth, "If-Match": etag},
+    )
+    assert response.status_code == 200
+    tags = {t["tag"]: t for t in client.get("/v1/tags").get_json()["tags"]}
+    assert tags["einzigartig"] == {"tag": "einzigartig", "label": "Einzigartig", "count": 1}
