@@ -303,6 +303,8 @@ class IdempotentResponse(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     article_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the article as the first response carried it, so that a retry gets that response again
+    document: Mapped[str | None] = mapped_column(Text)
 
 
 # --- errors the endpoints turn into HTTP answers -------------------------------------------
@@ -929,7 +931,11 @@ class Store:
                 if earlier is not None:
                     if earlier.request_hash != request_hash:
                         raise IdempotencyConflict(key)
-                    article = session.get(Article, earlier.article_id)
+                    if earlier.document is not None:
+                        return Document(
+                            on_base(earlier.document, base_url), earlier.created_at
+                        ), False
+                    article = session.get(Article, earlier.article_id)  # kept before revision 0005
                     if article is None or article.deleted_at is not None:
                         raise Gone(earlier.article_id)
                     return self._document(article, base_url), False
@@ -941,6 +947,7 @@ class Store:
             )
             self._apply(session, article, data, now)
             session.add(article)
+            self._settle(session, article, now)
             if idempotency:
                 session.add(
                     IdempotentResponse(
@@ -949,9 +956,9 @@ class Store:
                         request_hash=idempotency[2],
                         article_id=article.id,
                         created_at=now,
+                        document=article.document,
                     )
                 )
-            self._settle(session, article, now)
             return self._document(article, base_url), True
 
     def update_article(self, article_id: str, data: dict, base_url: str, check_etag) -> Document:

@@ -305,6 +305,25 @@ def test_idempotency_key_makes_a_retry_return_the_first_article(client, auth, ar
     assert len(client.get("/v1/articles").get_json()["items"]) == 1
 
 
+def test_a_retry_gets_the_first_response_even_after_edits_and_deletion(client, auth, article_data):
+    headers = {**auth, "Idempotency-Key": "retry-later"}
+    first = client.post("/v1/articles", json=article_data, headers=headers)
+    url = first.headers["Location"]
+    client.patch(url, json={"lead": "Neu."}, headers={**auth, "If-Match": first.headers["ETag"]})
+    retry = client.post("/v1/articles", json=article_data, headers=headers)
+    assert (retry.status_code, retry.data, retry.headers["ETag"]) == (
+        201,
+        first.data,
+        first.headers["ETag"],
+    )
+    current = client.get(url)
+    client.delete(url, headers={**auth, "If-Match": current.headers["ETag"]})
+    again = client.post("/v1/articles", json=article_data, headers=headers)
+    assert (again.status_code, again.data) == (201, first.data)
+    assert again.headers["Location"] == url
+    assert client.get("/v1/articles").get_json()["items"] == []  # still no second article
+
+
 def test_internal_related_items_resolve_to_title_and_url(client, create):
     target = create(headline="Das Ziel")
     article = create(
