@@ -9,7 +9,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 from api import config, errors
-from api.caching import RenderCache, ServeCached
+from api.caching import RenderCache, ServeCached, every_answer
 from api.store import Store
 
 
@@ -50,5 +50,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from api import cli
 
     cli.register(app)
+    app.after_request(every_answer)
     app.wsgi_app = ServeCached(app)
     return app

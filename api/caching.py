@@ -101,10 +101,25 @@ def is_fresh(entry: Rendered, environ: dict) -> bool:
     return False
 
 
+# A public API: any web page may read it, and its scripts may see these headers.
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Link, Location, Idempotent-Replayed"),
+)
+PREFLIGHT_HEADERS = (
+    ("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE"),
+    (
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, If-Match, If-None-Match, If-Modified-Since, Idempotency-Key",
+    ),
+    ("Access-Control-Max-Age", "86400"),
+)
+
+
 def answer(entry: Rendered, environ: dict, max_age: int | None, status: int = 200):
     """Status, headers and body for the entry: a 304 when the client's copy is current."""
     cache_control = "no-cache" if max_age is None else f"public, max-age={max_age}"
-    common = [("Access-Control-Allow-Origin", "*"), ("Cache-Control", cache_control)]
+    common = [*CORS_HEADERS, ("Cache-Control", cache_control)]
     if is_fresh(entry, environ):
         validators = [(k, v) for k, v in entry.headers if k in ("ETag", "Last-Modified")]
         return 304, validators + common, b""
@@ -185,6 +200,25 @@ def cached(max_age_setting: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def every_answer(response: Response) -> Response:
+    """After every request: CORS headers (and a preflight's), and a conditional GET for the
+    few answers that `@cached` does not render (/openapi.json, /docs, /health)."""
+    for name, value in CORS_HEADERS:
+        response.headers.setdefault(name, value)
+    if request.method == "OPTIONS":
+        for name, value in PREFLIGHT_HEADERS:
+            response.headers.setdefault(name, value)
+    elif (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and "ETag" not in response.headers
+        and not response.direct_passthrough
+    ):
+        response.add_etag()
+        response.make_conditional(request)
+    return response
 
 
 class ServeCached:

@@ -1,4 +1,4 @@
-"""/health, /openapi.json and /docs."""
+"""/health, /openapi.json, /docs, and what every answer carries (ETag, CORS)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,35 @@ def test_docs_work_offline(client):
         assert cdn not in html
     asset = client.get("/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+def test_every_successful_get_has_an_etag_and_answers_304(client, create):
+    article = create()
+    paths = ["/health", "/openapi.json", "/docs", "/v1/articles", f"/v1/articles/{article['id']}"]
+    for path in paths + ["/feeds/atom.xml", "/", "/v1/tags", "/docs/assets/swagger-ui.css"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Access-Control-Allow-Origin"] == "*", path
+        etag = response.headers["ETag"]
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304, path
+
+
+def test_browser_apps_may_read_headers_and_send_conditional_requests(client, create):
+    create()
+    create()
+    listed = client.get("/v1/articles?limit=1")
+    exposed = {h.strip() for h in listed.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"ETag", "Link", "Location", "Last-Modified"} <= exposed
+    preflight = client.options(
+        "/v1/articles",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "if-none-match" in allowed and "authorization" in allowed
