@@ -37,7 +37,7 @@ def token_create(name: str) -> None:
 @news.command("seed")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no article.")
 def seed(if_empty: bool) -> None:
-    """Load the demo articles (api/demo_articles.json)."""
+    """Load the demo articles (api/demo_articles.json); those already there are left alone."""
     store = current_app.extensions["store"]
     if if_empty and not store.is_empty():
         click.echo("database already holds articles; not seeding", err=True)
@@ -48,15 +48,17 @@ def seed(if_empty: bool) -> None:
     schema = ArticleIn()
     # Internal related items name other demo articles by slug: create everything first,
     # then add those links once every id is known.
+    demo = [raw for raw in demo if not store.has_slug(raw["slug"])]
     for raw in demo:
         external = [item for item in raw.get("related", []) if "article" not in item]
         article, _ = store.create_article(schema.load({**raw, "related": external}), base)
         ids[raw["slug"]] = article.data()["id"]
     for raw in demo:
-        if any("article" in item for item in raw.get("related", [])):
+        if any("article" in item and item["article"] in ids for item in raw.get("related", [])):
             related = [
                 {"article": ids[item["article"]]} if "article" in item else item
                 for item in raw["related"]
+                if "article" not in item or item["article"] in ids
             ]
             data = schema.load({**raw, "related": related})
             store.update_article(ids[raw["slug"]], data, base, lambda current: None)

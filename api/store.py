@@ -1087,6 +1087,10 @@ class Store:
             for statement in RECOUNT_SQL:
                 session.execute(text(statement))
 
+    def has_slug(self, slug: str) -> bool:
+        with self.reading() as session:
+            return session.scalar(select(Article.id).where(Article.slug == slug)) is not None
+
     def is_empty(self) -> bool:
         with self.reading() as session:
             return session.scalar(select(Article.id).limit(1)) is None

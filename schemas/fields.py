@@ -155,9 +155,11 @@ class Rfc3339DateTime(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         if not isinstance(value, str) or not re.fullmatch(
-            r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d{1,6})?([Zz]|[+-]\d\d:\d\d)?", value
+            r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d{1,32})?([Zz]|[+-]\d\d:\d\d)?", value
         ):
             raise ValidationError("Must be an RFC 3339 date-time, e.g. 2026-11-24T09:30:00+01:00.")
+        # RFC 3339 allows any number of fractional digits; we keep microseconds
+        value = re.sub(r"(\.\d{6})\d+", r"\1", value)
         try:
             moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
         except ValueError as exc:
@@ -207,6 +209,8 @@ class SafeHtml(Text):
                 bad = forbidden_character(settled)  # a character reference such as &#1;
                 if bad:
                     raise ValidationError(f"The character {bad} is not allowed.")
+                if not "".join(fragment.itertext()).strip() and fragment.find(".//img") is None:
+                    raise ValidationError("The body has no text.")
                 return settled
         raise ValidationError("The HTML is nested so badly that it has no stable form.")
 

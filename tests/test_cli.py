@@ -25,6 +25,9 @@ def test_seed_loads_linked_demo_articles_once(runner, client):
     again = runner.invoke(args=["news", "seed", "--if-empty"])
     assert again.exit_code == 0
     assert len(client.get("/v1/articles?limit=100").get_json()["items"]) == len(items)
+    forced = runner.invoke(args=["news", "seed"])  # without --if-empty: still no duplicates
+    assert forced.exit_code == 0, forced.output
+    assert client.get("/v1/articles?limit=100").get_json()["items"] == items
 
 
 def test_migrate_is_idempotent(runner):

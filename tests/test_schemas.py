@@ -120,6 +120,21 @@ def test_control_characters_written_as_references_are_refused():
     assert load(body="<p>a &#x26; &#228;</p>", body_text=...)["body"] == "<p>a &amp; ä</p>"
 
 
+@pytest.mark.parametrize("body", ["", "   ", "<p></p>", "<p> </p><ul><li> </li></ul>"])
+def test_a_body_without_text_is_refused(body):
+    assert errors(body=body, body_text=...)["body"] == ["The body has no text."]
+
+
+def test_a_body_of_only_an_image_is_accepted():
+    html = '<p><img src="https://example.org/a.jpg" alt="Bild"></p>'
+    assert load(body=html, body_text=...)["body"] == html
+
+
+def test_published_at_keeps_microseconds_of_any_rfc3339_fraction():
+    article = load(published_at="2026-11-20T08:00:00.123456789+01:00")
+    assert article["published_at"].isoformat() == "2026-11-20T07:00:00.123456+00:00"
+
+
 def test_body_length_limit():
     assert load(body="<p>" + "x" * 99_000 + "</p>", body_text=...)
     assert "body" in errors(body="<p>" + "x" * 100_001 + "</p>", body_text=...)
