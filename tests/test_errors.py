@@ -74,6 +74,23 @@ def test_body_over_one_mebibyte_is_413(client, auth, article_data):
     assert_problem(client.post("/v1/articles", json=big, headers=auth), 413)
 
 
+def test_chunked_body_over_one_mebibyte_is_413_too(client, auth, article_data):
+    """Without Content-Length (chunked), as gunicorn hands such a body to the app."""
+    import io
+
+    def chunked(document):
+        data = json.dumps(document).encode()
+        return client.post(
+            "/v1/articles",
+            input_stream=io.BytesIO(data),
+            headers={**auth, "Content-Type": "application/json"},
+            environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+        )
+
+    assert_problem(chunked({**article_data, "body_text": "x" * (1024 * 1024)}), 413)
+    assert chunked(article_data).status_code == 201
+
+
 def test_validation_error_names_field_paths(client, auth, article_data):
     bad = {
         **article_data,
