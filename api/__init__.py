@@ -11,6 +11,21 @@ from flask_smorest import Api
 from api import config, errors
 from api.caching import RenderCache, ServeCached, every_answer
 from api.store import Store
+from schemas.fields import Rfc3339DateTime
+from schemas.problem import Problem
+
+
+class NewswireApi(Api):
+    """flask-smorest's Api, documenting errors as they are sent: problem+json (RFC 9457)."""
+
+    ERROR_SCHEMA = Problem
+
+    def _register_responses(self):
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = "application/problem+json"
+        try:
+            super()._register_responses()  # the error responses of every status code
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = Api.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,7 +48,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.extensions["render_cache"] = RenderCache()
 
-    api = Api(app, spec_kwargs={"info": {"description": "A REST API for a structured news feed."}})
+    api = NewswireApi(
+        app, spec_kwargs={"info": {"description": "A REST API for a structured news feed."}}
+    )
+    api.register_field(Rfc3339DateTime, "string", "date-time")
+    api.spec.components.security_scheme(
+        "token", {"type": "http", "scheme": "bearer", "description": "flask news token create"}
+    )
     from api import articles, changes, feeds, health, pages
 
     for module in (articles, changes):

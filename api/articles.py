@@ -23,6 +23,7 @@ blp = Blueprint(
 
 ARTICLE_IN = ArticleIn()
 BODY_TYPES = ("application/json", "application/merge-patch+json")
+NEEDS_TOKEN = {"security": [{"token": []}]}  # for the OpenAPI document
 
 
 def store() -> storage.Store:
@@ -99,6 +100,7 @@ class Articles(MethodView):
 
     @blp.arguments(ArticleIn)
     @blp.response(201, ArticleOut)
+    @blp.doc(**NEEDS_TOKEN)
     def post(self, data):
         """Create an article (send Idempotency-Key to make retries safe)"""
         key = request.headers.get("Idempotency-Key")
@@ -129,6 +131,7 @@ class ArticleResource(MethodView):
 
     @blp.arguments(ArticleIn)
     @blp.response(200, ArticleOut)
+    @blp.doc(**NEEDS_TOKEN)
     def put(self, data, key):
         """Replace an article (If-Match required)"""
         check = if_match_guard()
@@ -145,6 +148,7 @@ class ArticleResource(MethodView):
         }
     )
     @blp.response(200, ArticleOut)
+    @blp.doc(**NEEDS_TOKEN)
     def patch(self, key):
         """Change some fields of an article with a JSON merge patch (If-Match required)"""
         check = if_match_guard()
@@ -156,6 +160,7 @@ class ArticleResource(MethodView):
         return written(store().update_article(key, data, base_url(), check))
 
     @blp.response(204)
+    @blp.doc(**NEEDS_TOKEN)
     def delete(self, key):
         """Delete an article (If-Match required); it leaves every list and feed"""
         store().delete_article(key, base_url(), if_match_guard())

@@ -20,6 +20,17 @@ def test_openapi_is_generated_from_the_schemas(client):
     assert "ArticleOut" in spec["components"]["schemas"]
     post = spec["paths"]["/v1/articles"]["post"]
     assert post["summary"].startswith("Create an article")
+    # writes say they need the bearer token, reads do not; errors are problem+json
+    assert spec["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    for path, method in [("/v1/articles", "post"), ("/v1/articles/{key}", "patch")]:
+        assert spec["paths"][path][method]["security"] == [{"token": []}]
+    assert "security" not in spec["paths"]["/v1/articles"]["get"]
+    error = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert error == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    published_at = spec["components"]["schemas"]["ArticleOut"]["properties"]["published_at"]
+    assert (published_at["type"], published_at["format"]) == ("string", "date-time")
 
 
 def test_docs_work_offline(client):
