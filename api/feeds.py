@@ -61,6 +61,28 @@ class AtomEntryLinks(BaseEntryExtension):
         return entry
 
 
+DCTERMS = "http://purl.org/dc/terms/"
+
+
+class RssModified(BaseExtension):
+    """Feed half of the modified-date extension: declares the dcterms namespace."""
+
+    def extend_ns(self):
+        return {"dcterms": DCTERMS}
+
+
+class RssEntryModified(BaseEntryExtension):
+    """`<dcterms:modified>` of an RSS item: RSS 2.0 has no element for the last update."""
+
+    def __init__(self):
+        self.moment: datetime | None = None
+
+    def extend_rss(self, item):
+        if self.moment is not None:
+            xml_elem(f"{{{DCTERMS}}}modified", item).text = rfc3339(self.moment)
+        return item
+
+
 def content_html(article: dict) -> str:
     """The body, followed by the related items as a list of links (RSS and JSON Feed)."""
     html = article["body"]
@@ -96,6 +118,7 @@ def render_rss(articles: list[dict], channel: dict) -> bytes:
     fg = new_generator(channel, "application/rss+xml")
     fg.load_extension("dc")
     fg.load_extension("media", atom=False, rss=True)
+    fg.register_extension("modified", RssModified, RssEntryModified, atom=False, rss=True)
     for article in articles:
         fe = fg.add_entry(order="append")
         fe.guid(f"urn:uuid:{article['id']}", permalink=False)
@@ -104,6 +127,7 @@ def render_rss(articles: list[dict], channel: dict) -> bytes:
         fe.description(escape(article["lead"], quote=False))  # RSS readers read it as HTML
         fe.content(content_html(article), type="html")
         fe.published(article["published_at"])
+        fe.modified.moment = article["updated_at"]
         if article["section"]:
             fe.category(term=article["section"])
         for tag in article["tags"]:

@@ -67,6 +67,8 @@ def test_xml_feeds_parse_with_content_type_and_caching(client, rich, path):
     assert {t.term for t in entry.tags} >= {"kultur"}
     assert entry.author == "Lea Winter"
     assert entry.published_parsed[:5] == (2026, 11, 20, 8, 30)
+    updated = datetime.fromisoformat(rich["updated_at"].replace("Z", "+00:00"))
+    assert entry.updated_parsed[:6] == updated.timetuple()[:6]  # RSS: dcterms:modified
     again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     since = client.get(path, headers={"If-Modified-Since": response.headers["Last-Modified"]})
