@@ -13,7 +13,10 @@ Every article keeps its public representation as JSON (`articles.document`), ren
 it is written, so that a read is one indexed query and a join of stored strings. An article
 shows the headline and link of the articles it relates to while they are visible, so a write
 that changes one of those re-renders, versions and logs every article that links to it, and the
-stream stays an exact copy.
+stream stays an exact copy. Published articles are also filed under their facets (tags,
+authors, section, language prefixes) with their publication time, so that every list filter
+reads an index in page order, and the counts of visible articles per facet are kept by the same
+code that logs visibility, so /v1/sections and /v1/tags never count the archive.
 
 The log keeps one row per article (its latest change), which still rebuilds exactly the
 visible set from any ``since``. A scheduled article gets its upsert when a reader first
@@ -467,14 +470,6 @@ class Store:
             conn.execute(select(1))
 
     # --- visibility and the change log ------------------------------------------------
-
-    @staticmethod
-    def _visible(now: datetime):
-        return (
-            (Article.status == "published")
-            & Article.deleted_at.is_(None)
-            & (Article.published_at <= now)
-        )
 
     def head(self, now: datetime | None = None) -> Head:
         """The log's head, after announcing any scheduled article whose instant has come."""
