@@ -33,6 +33,7 @@ import hmac
 import json
 import re
 import secrets
+import sqlite3
 import threading
 import time
 import uuid
@@ -43,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from marshmallow import ValidationError
 from sqlalchemy import (
     JSON,
@@ -391,6 +393,12 @@ class Document:
         return data
 
 
+def check_key(key: str) -> None:
+    """NotFound for an id or slug no article can have (PostgreSQL would refuse NUL)."""
+    if len(key) > 200 or "\x00" in key:
+        raise NotFound(key)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -449,13 +457,16 @@ class Store:
         """Create the schema, or migrate it to the newest revision (Alembic)."""
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
+            before = MigrationContext.configure(connection).get_current_revision()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-        self.fill_documents()
+        if before == "0001":  # articles written before they stored their documents
+            self.fill_documents()
 
     def fill_documents(self) -> None:
         """Render the stored representation of every article that has none yet (revision 0002)."""
@@ -538,9 +549,10 @@ class Store:
         return conn
 
     def _stopped(self, exc: Exception) -> bool:
+        """Whether `exc` is the time limit stopping a read (not a lost connection)."""
         if self.is_postgres:
-            return type(exc).__name__ == "QueryCanceled"
-        return "interrupted" in str(exc) and time.monotonic() > self.local.deadline
+            return isinstance(exc, psycopg.errors.QueryCanceled)
+        return isinstance(exc, sqlite3.OperationalError) and time.monotonic() > self.local.deadline
 
     def _db_time(self, moment: datetime):
         """A time as a parameter of `_query`: what UTCDateTime would store."""
@@ -699,8 +711,7 @@ class Store:
 
     def get_article(self, key: str, base_url: str, include_hidden: bool) -> Document:
         """One article by id or slug, as its public representation."""
-        if len(key) > 200 or "\x00" in key:  # no article has such a key; PostgreSQL refuses NUL
-            raise NotFound(key)
+        check_key(key)
         stmt = select(
             Article.document,
             Article.updated_at,
@@ -719,8 +730,7 @@ class Store:
         return Document(on_base(row.document, base_url), row.updated_at)
 
     def _find(self, session: Session, key: str) -> Article:
-        if len(key) > 200 or "\x00" in key:  # no article has such a key; PostgreSQL refuses NUL
-            raise NotFound(key)
+        check_key(key)
         article = session.scalars(
             select(Article)
             .where(or_(Article.id == key, Article.slug == key))
