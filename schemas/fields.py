@@ -206,9 +206,7 @@ class SafeHtml(Text):
             settled = serialize_fragment(fragment)
             fragment = parse_fragment(settled)
             if serialize_fragment(fragment) == settled:
-                bad = forbidden_character(settled)  # a character reference such as &#1;
-                if bad:
-                    raise ValidationError(f"The character {bad} is not allowed.")
+                check_text(settled)  # a character reference such as &#1; makes U+0001
                 if not "".join(fragment.itertext()).strip() and fragment.find(".//img") is None:
                     raise ValidationError("The body has no text.")
                 return settled
