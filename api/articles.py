@@ -10,9 +10,10 @@ from flask import Response, abort, current_app, g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import store as storage
 from api.auth import current_token_id
-from api.caching import cached, entry_of, etag_matches, etag_of, send
+from api.caching import cached, entry_of, send
+from api.conditional import etag_of, if_match
+from api.store import Document, PreconditionFailed, get_store
 from api.urls import base_url, with_query
 from schemas.article import ArticleIn, ArticleList, ArticleOut
 from schemas.query import ArticleListQuery
@@ -26,15 +27,11 @@ BODY_TYPES = ("application/json", "application/merge-patch+json")
 NEEDS_TOKEN = {"security": [{"token": []}]}  # for the OpenAPI document
 
 
-def store() -> storage.Store:
-    return current_app.extensions["store"]
-
-
 def render_json(document) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def article_response(article: storage.Document, status: int = 200) -> Response:
+def article_response(article: Document, status: int = 200) -> Response:
     response = Response(article.body, status=status, mimetype="application/json")
     response.last_modified = article.updated_at
     return response
@@ -53,15 +50,15 @@ def merge_patch(target, patch):
     return result
 
 
-def if_match_guard() -> Callable[[storage.Document], None]:
+def if_match_guard() -> Callable[[Document], None]:
     """428 without If-Match; the returned check raises 412 when the article has moved on."""
     header = request.headers.get("If-Match")
     if not header:
         abort(428, "Send If-Match with the article's current ETag, so that no edit is lost.")
 
-    def check(current: storage.Document) -> None:
-        if not etag_matches(header, etag_of(current.body), weak=False):
-            raise storage.PreconditionFailed()
+    def check(current: Document) -> None:
+        if not if_match(header, etag_of(current.body)):
+            raise PreconditionFailed()
 
     return check
 
@@ -87,7 +84,7 @@ class Articles(MethodView):
     @blp.response(200, ArticleList)
     def get(self, query):
         """List published articles, newest first"""
-        items, cursor = store().list_articles(query, base_url())
+        items, cursor = get_store().list_articles(query, base_url())
         # the stored documents are ArticleOut's JSON already: joined, not parsed and dumped again
         items_json = ",".join(item.json for item in items)
         body = '{"items":[' + items_json + '],"next_cursor":' + json.dumps(cursor) + "}"
@@ -110,7 +107,7 @@ class Articles(MethodView):
         if key:
             digest = hashlib.sha256(request.get_data()).hexdigest()
             idempotency = (g.token_id, key, digest)
-        article, created = store().create_article(data, base_url(), idempotency)
+        article, created = get_store().create_article(data, base_url(), idempotency)
         response = article_response(article, status=201)
         response.headers["Location"] = base_url() + url_for(
             "articles.ArticleResource", key=article.data()["id"]
@@ -127,7 +124,7 @@ class ArticleResource(MethodView):
     def get(self, key):
         """Get one article by id or slug (drafts and scheduled ones need a token)"""
         include_hidden = current_token_id(required=False) is not None
-        return article_response(store().get_article(key, base_url(), include_hidden))
+        return article_response(get_store().get_article(key, base_url(), include_hidden))
 
     @blp.arguments(ArticleIn)
     @blp.response(200, ArticleOut)
@@ -135,7 +132,7 @@ class ArticleResource(MethodView):
     def put(self, data, key):
         """Replace an article (If-Match required)"""
         check = if_match_guard()
-        return written(store().update_article(key, data, base_url(), check))
+        return written(get_store().update_article(key, data, base_url(), check))
 
     @blp.doc(
         requestBody={
@@ -153,19 +150,19 @@ class ArticleResource(MethodView):
         """Change some fields of an article with a JSON merge patch (If-Match required)"""
         check = if_match_guard()
         patch = request.get_json()
-        current = store().input_form(key)
+        current = get_store().input_form(key)
         if isinstance(patch, dict) and "body_text" in patch and "body" not in patch:
             current.pop("body")
         data = ARTICLE_IN.load(merge_patch(current, patch))
-        return written(store().update_article(key, data, base_url(), check))
+        return written(get_store().update_article(key, data, base_url(), check))
 
     @blp.response(204)
     @blp.doc(**NEEDS_TOKEN)
     def delete(self, key):
         """Delete an article (If-Match required); it leaves every list and feed"""
-        store().delete_article(key, base_url(), if_match_guard())
+        get_store().delete_article(key, base_url(), if_match_guard())
         return Response(status=204)
 
 
-def written(article: storage.Document) -> Response:
+def written(article: Document) -> Response:
     return send(entry_of(article_response(article), None), None)

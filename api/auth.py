@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from werkzeug.exceptions import Unauthorized
+
+from api.store import get_store
 
 
 class TokenRequired(Unauthorized):
@@ -13,6 +15,9 @@ class TokenRequired(Unauthorized):
         super().__init__("A valid bearer token is required for this request.")
         self.challenge = 'Bearer realm="newswire"' + (', error="invalid_token"' if invalid else "")
 
+    def get_headers(self, environ=None, scope=None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), ("WWW-Authenticate", self.challenge)]
+
 
 def current_token_id(required: bool = True) -> int | None:
     """The caller's token id; 401 when it is wrong, or when it is missing and required."""
@@ -20,11 +25,7 @@ def current_token_id(required: bool = True) -> int | None:
     raw = raw.strip()
     if not raw and not required and "Authorization" not in request.headers:
         return None
-    token_id = (
-        current_app.extensions["store"].token_id(raw)
-        if scheme.lower() == "bearer" and raw
-        else None
-    )
+    token_id = get_store().token_id(raw) if scheme.lower() == "bearer" and raw else None
     if token_id is None:
         raise TokenRequired(invalid=bool(raw))
     return token_id

@@ -1,4 +1,4 @@
-"""HTTP caching: conditional GET, and representations rendered once per change-log head.
+"""Representations rendered once per change-log head, and answered before Flask runs.
 
 Every cached entry is keyed by the head of the change log (`Store.head()`), so any number of
 workers and machines agree on what is current without talking to each other: a write moves the
@@ -7,13 +7,13 @@ its instant (the head announces it), and `max-age` is clipped so downstream cach
 
 Views fill the cache (`@cached`); `ServeCached`, a thin WSGI layer in front of Flask, answers a
 public GET whose representation is already stored before Flask runs at all, which is what gives
-cached reads the speed of static files. Both answer through `answer()`, so they cannot differ.
+cached reads the speed of static files. Both answer through `answer()`, so they cannot differ,
+and both read the head once per request (`request_head`).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,10 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
-from flask import Response, current_app, g, request
-from werkzeug.http import http_date, parse_date
+from flask import Flask, Response, current_app, request
+from werkzeug.http import http_date
 
-from api.store import utcnow
+from api.conditional import etag_of, is_fresh
+from api.cors import CORS_HEADERS
+from api.store import Head, Store, get_store, utcnow
+
+HEAD_KEY = "newswire.head"  # where a request's head waits in the WSGI environ
 
 
 @dataclass(frozen=True)
@@ -71,56 +75,11 @@ class RenderCache:
             self.size = 0
 
 
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def etag_matches(header: str | None, etag: str, weak: bool = True) -> bool:
-    """If-None-Match (weak) / If-Match (strong) comparison, RFC 9110 §13.1.2."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    for tag in (t.strip() for t in header.split(",")):
-        if tag.startswith("W/") and not weak:
-            continue
-        if tag.removeprefix("W/") == etag:
-            return True
-    return False
-
-
-def is_fresh(entry: Rendered, environ: dict) -> bool:
-    """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        return etag_matches(if_none_match, entry.etag)
-    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if entry.last_modified is not None and if_modified_since:
-        since = parse_date(if_modified_since)
-        return since is not None and entry.last_modified.replace(microsecond=0) <= since
-    return False
-
-
-# A public API: any web page may read it, and its scripts may see these headers.
-CORS_HEADERS = (
-    ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Link, Location, Idempotent-Replayed"),
-)
-PREFLIGHT_HEADERS = (
-    ("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE"),
-    (
-        "Access-Control-Allow-Headers",
-        "Authorization, Content-Type, If-Match, If-None-Match, If-Modified-Since, Idempotency-Key",
-    ),
-    ("Access-Control-Max-Age", "86400"),
-)
-
-
 def answer(entry: Rendered, environ: dict, max_age: int | None, status: int = 200):
     """Status, headers and body for the entry: a 304 when the client's copy is current."""
     cache_control = "no-cache" if max_age is None else f"public, max-age={max_age}"
     common = [*CORS_HEADERS, ("Cache-Control", cache_control)]
-    if is_fresh(entry, environ):
+    if is_fresh(environ, entry.etag, entry.last_modified):
         validators = [(k, v) for k, v in entry.headers if k in ("ETag", "Last-Modified")]
         return 304, validators + common, b""
     return status, list(entry.headers) + common, entry.body
@@ -166,6 +125,14 @@ def cache_key(environ: dict, seq: int, public_base_url: str | None) -> tuple:
     return (seq, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), base)
 
 
+def request_head(now: datetime) -> Head:
+    """The head for this request: read once, by ServeCached or by the first to ask."""
+    head = request.environ.get(HEAD_KEY)
+    if head is None:
+        head = request.environ[HEAD_KEY] = get_store().head(now)  # announces due articles
+    return head
+
+
 def cached(max_age_setting: str) -> Callable:
     """Serve a public GET from the representation cache, keyed by the change-log head.
 
@@ -178,7 +145,7 @@ def cached(max_age_setting: str) -> Callable:
         def wrapper(*args, **kwargs):
             app = current_app
             now = utcnow()
-            head = g.head = app.extensions["store"].head(now)  # announces due articles too
+            head = request_head(now)
             if "Authorization" in request.headers:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
@@ -202,47 +169,40 @@ def cached(max_age_setting: str) -> Callable:
     return decorator
 
 
-def every_answer(response: Response) -> Response:
-    """After every request: CORS headers (and a preflight's), and a conditional GET for the
-    few answers that `@cached` does not render (/openapi.json, /docs, /health)."""
-    for name, value in CORS_HEADERS:
-        response.headers.setdefault(name, value)
-    if request.method == "OPTIONS":
-        for name, value in PREFLIGHT_HEADERS:
-            response.headers.setdefault(name, value)
-    elif (
+def conditional(response: Response) -> Response:
+    """After every request: the answers `@cached` does not render (/openapi.json, /docs,
+    /health) get an ETag and a 304 through the same `answer()`."""
+    if (
         request.method in ("GET", "HEAD")
         and response.status_code == 200
         and "ETag" not in response.headers
         and not response.direct_passthrough
     ):
-        response.add_etag()
-        response.make_conditional(request)
+        return send(entry_of(response, None), None)
     return response
 
 
 class ServeCached:
     """WSGI layer: answers a public GET from the cache before Flask runs; the rest passes on."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app: Flask, store: Store, cache: RenderCache):
+        self.app, self.store, self.cache = app, store, cache
         self.flask = app.wsgi_app
 
     def __call__(self, environ, start_response):
-        app = self.app
+        config = self.app.config
         if (
             environ["REQUEST_METHOD"] != "GET"
             or "HTTP_AUTHORIZATION" in environ
-            or not app.config["CACHE_ENABLED"]
+            or not config["CACHE_ENABLED"]
         ):
             return self.flask(environ, start_response)
         now = utcnow()
         try:
-            head = app.extensions["store"].head(now)
+            head = environ[HEAD_KEY] = self.store.head(now)
         except Exception:  # let Flask meet the error and answer it as a problem
             return self.flask(environ, start_response)
-        key = cache_key(environ, head.seq, app.config["PUBLIC_BASE_URL"])
-        entry = app.extensions["render_cache"].get(key)
+        entry = self.cache.get(cache_key(environ, head.seq, config["PUBLIC_BASE_URL"]))
         if entry is None:
             return self.flask(environ, start_response)
         status, headers, body = answer(
@@ -255,3 +215,10 @@ class ServeCached:
 
 
 STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
+
+
+def init_app(app: Flask, store: Store) -> None:
+    """The render cache, the conditional answers, and the WSGI layer in front of Flask."""
+    cache = app.extensions["render_cache"] = RenderCache()
+    app.after_request(conditional)
+    app.wsgi_app = ServeCached(app, store, cache)

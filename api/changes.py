@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.articles import render_json
 from api.caching import cached
-from api.store import Document
+from api.store import Document, get_store
 from api.urls import base_url
 from schemas.changes import ChangesPage, SectionList, TagList
 from schemas.fields import rfc3339
@@ -35,9 +35,7 @@ class Changes(MethodView):
     @blp.response(200, ChangesPage)
     def get(self, query):
         """Every visible change after `since`, in one total order"""
-        changes, next_since = current_app.extensions["store"].changes_since(
-            query["since"], query["limit"], base_url()
-        )
+        changes, next_since = get_store().changes_since(query["since"], query["limit"], base_url())
         body = (
             '{"changes":['
             + ",".join(change_json(change, article) for change, article in changes)
@@ -54,7 +52,7 @@ class Sections(MethodView):
     @blp.response(200, SectionList)
     def get(self):
         """Sections with published articles, with their counts"""
-        sections = current_app.extensions["store"].sections()
+        sections = get_store().sections()
         return Response(render_json({"sections": sections}), mimetype="application/json")
 
 
@@ -64,5 +62,5 @@ class Tags(MethodView):
     @blp.response(200, TagList)
     def get(self):
         """Tags of published articles, with their counts"""
-        tags = current_app.extensions["store"].tags()
+        tags = get_store().tags()
         return Response(render_json({"tags": tags}), mimetype="application/json")

@@ -1,4 +1,4 @@
-"""`flask news …`: migrate, seed, token create, import."""
+"""`flask news …`: migrate, seed, token create."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from api.store import get_store
 from schemas.article import ArticleIn
 
-news = AppGroup("news", help="Manage Newswire: database, demo content, tokens, imports.")
+news = AppGroup("news", help="Manage Newswire: database, demo content, tokens.")
 token = AppGroup("token", help="Write tokens.")
 news.add_command(token)
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.cli.add_command(news)
 
 
 @news.command("migrate")
 def migrate() -> None:
     """Create the database schema or upgrade it to the newest version."""
-    current_app.extensions["store"].upgrade()
+    get_store().upgrade()
     click.echo("database is up to date", err=True)
 
 
@@ -31,14 +32,14 @@ def migrate() -> None:
 @click.argument("name")
 def token_create(name: str) -> None:
     """Create a write token; prints the token and nothing else."""
-    click.echo(current_app.extensions["store"].create_token(name))
+    click.echo(get_store().create_token(name))
 
 
 @news.command("seed")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no article.")
 def seed(if_empty: bool) -> None:
     """Load the demo articles (api/demo_articles.json); those already there are left alone."""
-    store = current_app.extensions["store"]
+    store = get_store()
     if if_empty and not store.is_empty():
         click.echo("database already holds articles; not seeding", err=True)
         return

@@ -1,13 +1,19 @@
-"""Every error, from any endpoint, as application/problem+json (RFC 9457)."""
+"""Every error, from any endpoint, as application/problem+json (RFC 9457), in one place.
+
+`PROBLEMS` says what each exception of ours means; `problem_for` turns any error into a
+problem, starting from an HTTP exception's own response so that its headers (Allow,
+WWW-Authenticate) survive.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 
 from flask import Flask, Response
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
 
 from api import store
 
@@ -15,11 +21,35 @@ PROBLEM_MIMETYPE = "application/problem+json"
 
 log = logging.getLogger(__name__)
 
+# exception -> (status, detail, title when it is not the status's own phrase)
+PROBLEMS: dict[type[BaseException], tuple[int, str, str | None]] = {
+    store.NotFound: (404, "No article has this id or slug.", None),
+    store.Gone: (410, "This article was deleted.", None),
+    store.PreconditionFailed: (
+        412,
+        "If-Match does not match the article's current ETag: fetch it again and retry.",
+        None,
+    ),
+    store.IdempotencyConflict: (
+        422,
+        "This Idempotency-Key was already used with a different request body.",
+        "Idempotency-Key reused",
+    ),
+    store.BadCursor: (400, "The cursor is not one this server issued.", None),
+    store.TooSlow: (
+        503,
+        "This query took too long and was stopped: narrow it with more filters"
+        " (section, tag, author, language, dates).",
+        None,
+    ),
+    RecursionError: (400, "The request body is nested too deeply.", None),
+}
 
-def problem(status: int, title: str, detail: str | None = None, **extra) -> Response:
+
+def problem(status: int, title: str | None = None, detail: str | None = None, **extra) -> Response:
     """A problem+json response; `extra` adds members such as `errors`."""
-    body = {"type": "about:blank", "title": title, "status": status}
-    body["detail"] = detail or title
+    title = title or HTTPStatus(status).phrase
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
     body.update(extra)
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
@@ -46,96 +76,51 @@ def field_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def unprocessable(messages, status: int = 422) -> Response:
+def invalid(messages, status: int = 422) -> Response:
     """422 for an invalid body; 400 (same shape) for invalid query parameters."""
     errors = field_errors(messages)
     fields = ", ".join(sorted(errors))
     if status == 400:
-        return problem(400, "Bad Request", f"Invalid query parameters: {fields}.", errors=errors)
+        return problem(400, detail=f"Invalid query parameters: {fields}.", errors=errors)
     return problem(
         422, "Unprocessable Content", f"The request has invalid fields: {fields}.", errors=errors
     )
 
 
 def http_problem(error: HTTPException) -> Response:
-    """Turn a werkzeug/Flask abort (including webargs' 400/422) into a problem."""
+    """A werkzeug/Flask abort (webargs' 400/422 included), with the exception's own headers."""
     status = error.code or 500
     data = getattr(error, "data", None) or {}
-    if status == 422 and data.get("messages"):
-        messages = data["messages"]
+    messages = data.get("messages")
+    if status == 422 and messages:
         # webargs nests messages under their location: a bad query is the client's 400
         if isinstance(messages, dict) and "query" in messages:
-            return unprocessable(messages["query"], status=400)
+            return invalid(messages["query"], status=400)
         if isinstance(messages, dict) and "json" in messages:
             messages = messages["json"]
-        return unprocessable(messages)
-    if status == 400 and data.get("messages"):
-        detail = "The request body is not valid JSON."
-    else:
-        detail = error.description
-    response = problem(status, error.name, detail)
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    if status == 401:
-        response.headers["WWW-Authenticate"] = getattr(
-            error, "challenge", 'Bearer realm="newswire"'
-        )
+        return invalid(messages)
+    detail = "The request body is not valid JSON." if status == 400 and messages else None
+    response = problem(status, error.name, detail or error.description)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     return response
 
 
-def register(app: Flask) -> None:
-    """Install the handlers; create_app calls this once."""
-
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):
+def problem_for(error: BaseException) -> Response:
+    """Any error as a problem: ours by the table, HTTP errors with their headers, else 500."""
+    if isinstance(error, HTTPException):
         return http_problem(error)
+    if isinstance(error, ValidationError):
+        return invalid(error.messages)
+    for kind in type(error).__mro__:
+        if kind in PROBLEMS:
+            status, detail, title = PROBLEMS[kind]
+            return problem(status, title, detail)
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, detail="Something went wrong on our side.")
 
-    @app.errorhandler(ValidationError)
-    def _validation(error: ValidationError):
-        return unprocessable(error.messages)
 
-    @app.errorhandler(store.NotFound)
-    def _not_found(error):
-        return problem(404, "Not Found", "No article has this id or slug.")
-
-    @app.errorhandler(store.Gone)
-    def _gone(error):
-        return problem(410, "Gone", "This article was deleted.")
-
-    @app.errorhandler(store.PreconditionFailed)
-    def _stale(error):
-        return problem(
-            412,
-            "Precondition Failed",
-            "If-Match does not match the article's current ETag: fetch it again and retry.",
-        )
-
-    @app.errorhandler(store.IdempotencyConflict)
-    def _idempotency(error):
-        return problem(
-            422,
-            "Idempotency-Key reused",
-            "This Idempotency-Key was already used with a different request body.",
-        )
-
-    @app.errorhandler(store.BadCursor)
-    def _cursor(error):
-        return problem(400, "Bad Request", "The cursor is not one this server issued.")
-
-    @app.errorhandler(store.TooSlow)
-    def _too_slow(error):
-        return problem(
-            503,
-            "Service Unavailable",
-            "This query took too long and was stopped: narrow it with more filters"
-            " (section, tag, author, language, dates).",
-        )
-
-    @app.errorhandler(RecursionError)
-    def _too_deep(error):
-        return problem(400, "Bad Request", "The request body is nested too deeply.")
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        log.exception("unhandled error")
-        return problem(500, "Internal Server Error", "Something went wrong on our side.")
+def init_app(app: Flask) -> None:
+    """Every exception goes to `problem_for` (flask-smorest's handler too: api/openapi.py)."""
+    app.register_error_handler(Exception, problem_for)

@@ -14,10 +14,11 @@ from html import escape
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from webargs.flaskparser import parser
 
-from api.caching import cached
+from api.caching import cached, request_head
+from api.store import get_store, utcnow
 from api.urls import base_url, request_url
 from schemas.fields import rfc3339, slugify_text
 from schemas.query import FeedQuery
@@ -234,10 +235,9 @@ def feed(name: str):
     """A feed of the newest visible articles, filtered like the list."""
     query = parser.parse(FEED_QUERY, request, location="query")
     render, mimetype = FORMATS[name]
-    store = current_app.extensions["store"]
-    documents, _ = store.list_articles(query, base_url())
+    documents, _ = get_store().list_articles(query, base_url())
     articles = [document.data() for document in documents]
-    head = getattr(g, "head", None)
+    head = request_head(utcnow())  # read once per request, by @cached
     newest = max((a["updated_at"] for a in articles), default=None)
     config = current_app.config
     channel = {
@@ -246,7 +246,7 @@ def feed(name: str):
         "home_url": base_url() + "/",
         "self_url": request_url(),
         "language": query.get("language") or config["DEFAULT_LANGUAGE"],
-        "updated": newest or (head.changed_at if head and head.changed_at else EPOCH),
+        "updated": newest or head.changed_at or EPOCH,
         "publisher": config["SITE_TITLE"],
     }
     return Response(render(articles, channel), mimetype=mimetype)

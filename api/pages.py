@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template
 
-from api import store as storage
 from api.caching import cached
 from api.feeds import feed_urls
+from api.store import Gone, NotFound, get_store
 from api.urls import base_url
 
 bp = Blueprint("pages", __name__)
@@ -20,7 +20,7 @@ def page(template: str, status: int = 200, **context) -> Response:
 @bp.get("/")
 @cached("FEED_MAX_AGE")
 def index():
-    documents, _ = current_app.extensions["store"].list_articles({"limit": 20}, base_url())
+    documents, _ = get_store().list_articles({"limit": 20}, base_url())
     articles = [document.data() for document in documents]
     return page("index.html", articles=articles)
 
@@ -29,9 +29,9 @@ def index():
 @cached("FEED_MAX_AGE")
 def article(slug: str):
     try:
-        article = current_app.extensions["store"].get_article(slug, base_url(), False).data()
-    except storage.NotFound:
+        article = get_store().get_article(slug, base_url(), False).data()
+    except NotFound:
         return page("not_found.html", status=404)
-    except storage.Gone:
+    except Gone:
         return page("not_found.html", status=410)
     return page("article.html", article=article)

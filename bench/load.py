@@ -14,18 +14,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from api.store import (
-    BASE,
+from api.storage.changelog import facets_of
+from api.storage.documents import public_form, render_document
+from api.storage.models import (
     Article,
     ArticleAuthor,
     ArticleFacet,
     ArticleTag,
     Change,
     RelatedItem,
-    Store,
-    facets_of,
-    render_document,
 )
+from api.store import Store
 from schemas.fields import slugify_text
 
 WORDS = (
@@ -133,22 +132,14 @@ def article_rows(i: int, rng: random.Random, start: datetime) -> dict:
 
 
 def document_of(made: dict) -> str:
-    """The stored representation, as the store renders it for an article it writes."""
-    article = made["article"]
-    public = {
-        **{k: article[k] for k in PUBLIC_COLUMNS},
-        "url": f"{BASE}/articles/{article['slug']}",
-        "related": [{"title": r["title"], "url": r["url"]} for r in made["related"]],
-        "tags": [t["label"] for t in made["tags"]],
-        "authors": [{"name": a["name"]} for a in made["authors"]],
-    }
+    """The stored representation, built by the store's own `public_form`."""
+    public = public_form(
+        made["article"],
+        tags=[t["label"] for t in made["tags"]],
+        authors=made["authors"],
+        related=[{"title": r["title"], "url": r["url"]} for r in made["related"]],
+    )
     return render_document(public)
-
-
-PUBLIC_COLUMNS = (
-    "id", "slug", "headline", "lead", "body", "body_text", "language", "section", "image",
-    "status", "published_at", "created_at", "updated_at", "version",
-)  # fmt: skip
 
 
 def load(url: str, n: int, seed: int = 1, batch: int = 5000) -> None:

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from api.store import Base
+from api.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -13,9 +13,9 @@ from schemas.fields import (
     Rfc3339DateTime,
     SafeHtml,
     Slug,
-    html_to_text,
     tag_slug,
 )
+from schemas.html import html_to_text
 
 
 class RelatedItem(Schema):

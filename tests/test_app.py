@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_health(client):
     response = client.get("/health")
@@ -74,3 +76,21 @@ def test_browser_apps_may_read_headers_and_send_conditional_requests(client, cre
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
     assert "if-none-match" in allowed and "authorization" in allowed
+
+
+@pytest.mark.parametrize("path", ["/feeds/rss.xml", "/v1/articles", "/v1/changes"])
+def test_a_request_reads_the_change_log_head_once(app, client, create, monkeypatch, path):
+    """ServeCached reads the head; on a miss the view's @cached uses it instead of reading again."""
+    create()
+    store = app.extensions["store"]
+    calls = []
+    real_head = store.head
+
+    def counting_head(*args, **kwargs):
+        calls.append(path)
+        return real_head(*args, **kwargs)
+
+    monkeypatch.setattr(store, "head", counting_head)
+    assert client.get(path).status_code == 200  # a miss: rendered
+    assert client.get(path).status_code == 200  # a hit: answered before Flask
+    assert len(calls) == 2

@@ -40,7 +40,7 @@ def server(app, database_url, token):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "CURSOR_SECRET": "test-secret",
+        "SECRET_KEY": "test-secret",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(

@@ -1,0 +1,37 @@
+"""Conditional requests (RFC 9110 §13): ETags, If-None-Match, If-Modified-Since, If-Match.
+
+One path for every answer: cached representations (caching.py), the answers that are not
+cached (/openapi.json, /docs, /health) and the writes' If-Match all go through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from werkzeug.http import parse_date, parse_etags, unquote_etag
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def if_none_match(header: str, etag: str) -> bool:
+    """Whether If-None-Match names this ETag (weak comparison, RFC 9110 §13.1.2)."""
+    return parse_etags(header).contains_weak(unquote_etag(etag)[0])
+
+
+def if_match(header: str, etag: str) -> bool:
+    """Whether If-Match names this ETag (strong comparison: a weak tag never matches)."""
+    return parse_etags(header).contains(unquote_etag(etag)[0])
+
+
+def is_fresh(environ: dict, etag: str, last_modified) -> bool:
+    """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    header = environ.get("HTTP_IF_NONE_MATCH")
+    if header is not None:
+        return if_none_match(header, etag)
+    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if last_modified is not None and if_modified_since:
+        since = parse_date(if_modified_since)
+        return since is not None and last_modified.replace(microsecond=0) <= since
+    return False

@@ -1,0 +1,176 @@
+"""Connections: the engine, write and read sessions, and the timed read connection.
+
+Every write takes one lock before it reads anything (see `Database.writing`), so the change
+log's seqs are handed out and committed in the same order:
+
+* PostgreSQL: every write transaction first takes one transaction-scoped advisory lock,
+  then reads ``max(seq) + 1`` in a fresh READ COMMITTED statement and commits while still
+  holding the lock. So once a reader sees seq N, every seq below N is already committed, and
+  no seq below N can appear later.
+* SQLite: every write transaction starts with ``BEGIN IMMEDIATE``, which admits one writer
+  at a time for the whole database, with the same consequence. WAL lets readers go on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import psycopg
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from api.storage.errors import TooSlow
+
+ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
+
+
+class Database:
+    """One database, SQLite or PostgreSQL, and the ways of reaching it."""
+
+    def __init__(self, url: str, query_timeout: float = 5.0):
+        self.engine = make_engine(url)
+        self.query_timeout = query_timeout  # seconds a `query` read may run
+        self.is_postgres = self.engine.dialect.name == "postgresql"
+        self.local = threading.local()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session that sees one snapshot for all its statements."""
+        options = {"isolation_level": "REPEATABLE READ"} if self.is_postgres else {}
+        with Session(self.engine) as session:
+            session.connection(execution_options=options)
+            yield session  # closing the session ends the transaction; loaded rows stay readable
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction, serialised against every other writer (see module doc)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={"sqlite_immediate": True})
+            if self.is_postgres:
+                session.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def query(self, sql: str, params: dict) -> list[tuple]:
+        """Run one read-only statement on a DB-API connection that the thread keeps.
+
+        For the few reads on every request's path, where SQLAlchemy's own work would cost more
+        than the query. `sql` uses %(name)s parameters; times go through `db_time`. A read
+        that runs past `query_timeout` is stopped (TooSlow), so that no query string, such as
+        a `q` no article matches, can hold a worker while it reads the whole archive.
+        """
+        if not self.is_postgres:
+            sql = sqlite_paramstyle(sql)
+        for attempt in (1, 2):
+            conn = getattr(self.local, "connection", None)
+            if conn is None:
+                conn = self.local.connection = self._read_connection()
+            self.local.deadline = time.monotonic() + self.query_timeout
+            try:
+                cursor = conn.cursor()
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+                cursor.close()
+                return rows
+            except Exception as exc:
+                if self._stopped(exc):
+                    raise TooSlow() from exc
+                self.local.connection = None
+                conn.invalidate()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _read_connection(self):
+        """A DB-API connection of the thread's own, held out of the pool, with a time limit."""
+        conn = self.engine.raw_connection()
+        driver = conn.driver_connection
+        if self.is_postgres:
+            driver.autocommit = True  # no transaction left idle
+            milliseconds = max(1, round(self.query_timeout * 1000))
+            driver.execute(f"SET statement_timeout = {milliseconds}")
+        else:
+            local = self.local
+            # SQLite calls this every 1,000 instructions; a true answer interrupts the query
+            driver.set_progress_handler(lambda: time.monotonic() > local.deadline, 1000)
+        conn.detach()  # it holds no slot of the pool, and closes with the thread
+        return conn
+
+    def _stopped(self, exc: Exception) -> bool:
+        """Whether `exc` is the time limit stopping a read (not a lost connection)."""
+        if self.is_postgres:
+            return isinstance(exc, psycopg.errors.QueryCanceled)
+        return isinstance(exc, sqlite3.OperationalError) and time.monotonic() > self.local.deadline
+
+    def db_time(self, moment: datetime):
+        """A time as a parameter of `query`: what UTCDateTime would store."""
+        if self.is_postgres:
+            return moment.astimezone(UTC)
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+    def close(self) -> None:
+        """Release every connection (tests and tools that open many stores)."""
+        conn = getattr(self.local, "connection", None)
+        if conn is not None:
+            conn.close()
+            self.local.connection = None
+        self.engine.dispose()
+
+
+@functools.lru_cache(maxsize=256)
+def sqlite_paramstyle(sql: str) -> str:
+    """%(name)s parameters as sqlite3 wants them, :name."""
+    return re.sub(r"%\((\w+)\)s", r":\1", sql)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for its database: WAL, busy timeout and BEGIN IMMEDIATE on SQLite."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value) -> datetime | None:
+    """Aggregates bypass UTCDateTime: SQLite hands them back as naive datetimes or text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

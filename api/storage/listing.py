@@ -1,0 +1,158 @@
+"""Reads of articles: one by id or slug, or a page of the visible ones by filters and cursor.
+
+The list is the hottest uncached read, so it is plain SQL on the thread's connection
+(Database.query): one keyset query on (published_at, id), which an index yields in page order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from api.storage.db import Database, as_utc, utcnow
+from api.storage.documents import Document, on_base
+from api.storage.errors import BadCursor, Gone, NotFound
+from api.storage.models import PUBLISHED_SQL, Article, eager, is_visible
+from schemas.fields import slugify_text, tag_slug
+
+
+def check_key(key: str) -> None:
+    """NotFound for an id or slug no article can have (PostgreSQL would refuse NUL)."""
+    if len(key) > 200 or "\x00" in key:
+        raise NotFound(key)
+
+
+def find(session: Session, key: str) -> Article:
+    """An undeleted article by id or slug, with its lists loaded, for a write."""
+    check_key(key)
+    article = session.scalars(
+        select(Article).where(or_(Article.id == key, Article.slug == key)).options(*eager())
+    ).first()
+    if article is None:
+        raise NotFound(key)
+    if article.deleted_at is not None:
+        raise Gone(key)
+    return article
+
+
+def get_article(db: Database, key: str, base_url: str, include_hidden: bool) -> Document:
+    """One article by id or slug, as its public representation."""
+    check_key(key)
+    stmt = select(
+        Article.document,
+        Article.updated_at,
+        Article.deleted_at,
+        Article.status,
+        Article.published_at,
+    ).where(or_(Article.id == key, Article.slug == key))
+    with db.engine.connect() as conn:
+        row = conn.execute(stmt.limit(1)).first()
+    if row is None:
+        raise NotFound(key)
+    if row.deleted_at is not None:
+        raise Gone(key)
+    if not include_hidden and not is_visible(row, utcnow()):
+        raise NotFound(key)
+    return Document(on_base(row.document, base_url), row.updated_at)
+
+
+class Cursors:
+    """Signed list cursors: where the next page starts, (published_at, id) of the last item."""
+
+    def __init__(self, secret: str):
+        self.serializer = URLSafeSerializer(secret, salt="newswire.list-cursor")
+
+    def encode(self, published_at: datetime, article_id: str) -> str:
+        return self.serializer.dumps([published_at.isoformat(), article_id])
+
+    def decode(self, cursor: str) -> tuple[datetime, str]:
+        try:
+            published_at, article_id = self.serializer.loads(cursor)
+            return datetime.fromisoformat(published_at), str(article_id)
+        except (BadSignature, ValueError, TypeError, UnicodeError) as exc:
+            raise BadCursor(cursor) from exc
+
+
+def list_articles(
+    db: Database, cursors: Cursors, query: dict, base_url: str
+) -> tuple[list[Document], str | None]:
+    """A page of visible articles, newest first, and the cursor of the next page."""
+    limit = query.get("limit", 20)
+    rows = db.query(*list_sql(db, cursors, query, limit, utcnow()))
+    items = [Document(on_base(row[0], base_url)) for row in rows[:limit]]
+    cursor = None
+    if len(rows) > limit:
+        _, published_at, article_id = rows[limit - 1]
+        cursor = cursors.encode(as_utc(published_at), article_id)
+    return items, cursor
+
+
+def list_sql(
+    db: Database, cursors: Cursors, query: dict, limit: int, now: datetime
+) -> tuple[str, dict]:
+    """The list as one keyset query on (published_at, id), in plain SQL for Database.query.
+
+    A tag, author or language filter reads ix_article_facets_listing from the first such
+    value (the other values are checked by primary key); otherwise ix_articles_section (with
+    a section) or ix_articles_listing. Either way an index yields the rows in page order.
+    """
+    facets = [("tag", tag_slug(tag)) for tag in query.get("tag") or []]
+    if query.get("author"):
+        facets.append(("author", slugify_text(query["author"])))
+    if query.get("language"):
+        facets.append(("language", query["language"]))
+    where = [PUBLISHED_SQL]
+    params: dict[str, Any] = {"now": db.db_time(now), "limit": limit + 1}
+    if facets:
+        source = "article_facets f JOIN articles a ON a.id = f.article_id"
+        at, key = "f.published_at", "f.article_id"
+        for i, (kind, value) in enumerate(facets):
+            params[f"kind{i}"], params[f"value{i}"] = kind, value
+            if i == 0:
+                where += ["f.kind = %(kind0)s", "f.value = %(value0)s"]
+            else:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM article_facets f{i} WHERE f{i}.article_id = a.id"
+                    f" AND f{i}.kind = %(kind{i})s AND f{i}.value = %(value{i})s)"
+                )
+    else:
+        source, at, key = "articles a", "a.published_at", "a.id"
+    where.append(f"{at} <= %(now)s")  # the rest of the visibility rule (models.is_visible)
+    if query.get("section"):
+        where.append("a.section = %(section)s")
+        params["section"] = query["section"]
+    for i, word in enumerate((query.get("q") or "").split()):
+        # plain substring search; a full-text index is the search issue's job. Both sides
+        # are folded by the database (SQLite's lower() folds ASCII letters only).
+        like = (
+            "a.{0} ILIKE %(q{1})s ESCAPE '\\'"
+            if db.is_postgres
+            else "lower(a.{0}) LIKE lower(%(q{1})s) ESCAPE '\\'"
+        )
+        columns = ("headline", "lead", "body_text")
+        where.append("(" + " OR ".join(like.format(c, i) for c in columns) + ")")
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params[f"q{i}"] = f"%{escaped}%"
+    for name, condition in (
+        ("published_after", f"{at} > %(published_after)s"),
+        ("published_before", f"{at} < %(published_before)s"),
+        ("updated_after", "a.updated_at > %(updated_after)s"),
+    ):
+        if query.get(name):
+            where.append(condition)
+            params[name] = db.db_time(query[name])
+    if query.get("cursor"):
+        published_at, article_id = cursors.decode(query["cursor"])
+        where.append(f"({at}, {key}) < (%(cursor_at)s, %(cursor_id)s)")
+        params["cursor_at"] = db.db_time(published_at)
+        params["cursor_id"] = article_id
+    sql = (
+        f"SELECT a.document, {at}, {key} FROM {source} WHERE "
+        + " AND ".join(where)
+        + f" ORDER BY {at} DESC, {key} DESC LIMIT %(limit)s"
+    )
+    return sql, params
