@@ -10,13 +10,14 @@ from flask import Response, abort, current_app, g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import ninjs
 from api.auth import current_token_id
 from api.caching import cached, entry_of, send
 from api.conditional import etag_of, if_match
 from api.store import Document, PreconditionFailed, get_store
 from api.urls import base_url, with_query
 from schemas.article import ArticleIn, ArticleList, ArticleOut
-from schemas.query import ArticleListQuery
+from schemas.query import ArticleListQuery, FormatQuery
 
 blp = Blueprint(
     "articles", __name__, url_prefix="/v1/articles", description="Write and read articles."
@@ -31,10 +32,16 @@ def render_json(document) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def article_response(article: Document, status: int = 200) -> Response:
-    response = Response(article.body, status=status, mimetype="application/json")
+def article_response(article: Document, status: int = 200, format: str = "json") -> Response:
+    body = article.body if format == "json" else render_json(as_ninjs(article, format))
+    response = Response(body, status=status, mimetype="application/json")
     response.last_modified = article.updated_at
     return response
+
+
+def as_ninjs(article: Document, format: str) -> dict:
+    """The article in the ninjs version that `?format=` names (ninjs, ninjs2)."""
+    return ninjs.render(article.data(), ninjs.VERSIONS[format])
 
 
 def merge_patch(target, patch):
@@ -85,8 +92,13 @@ class Articles(MethodView):
     def get(self, query):
         """List published articles, newest first"""
         items, cursor = get_store().list_articles(query, base_url())
-        # the stored documents are ArticleOut's JSON already: joined, not parsed and dumped again
-        items_json = ",".join(item.json for item in items)
+        if query["format"] == "json":
+            # the stored documents are ArticleOut's JSON already: joined, not parsed and dumped
+            items_json = ",".join(item.json for item in items)
+        else:
+            items_json = ",".join(
+                render_json(as_ninjs(item, query["format"])).decode() for item in items
+            )
         body = '{"items":[' + items_json + '],"next_cursor":' + json.dumps(cursor) + "}"
         response = Response(body.encode(), mimetype="application/json")
         if cursor:
@@ -120,11 +132,13 @@ class Articles(MethodView):
 @blp.route("/<key>")
 class ArticleResource(MethodView):
     @cached("API_MAX_AGE")
+    @blp.arguments(FormatQuery(), location="query")
     @blp.response(200, ArticleOut)
-    def get(self, key):
+    def get(self, query, key):
         """Get one article by id or slug (drafts and scheduled ones need a token)"""
         include_hidden = current_token_id(required=False) is not None
-        return article_response(get_store().get_article(key, base_url(), include_hidden))
+        article = get_store().get_article(key, base_url(), include_hidden)
+        return article_response(article, format=query["format"])
 
     @blp.arguments(ArticleIn)
     @blp.response(200, ArticleOut)

@@ -8,7 +8,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.articles import render_json
+from api.articles import as_ninjs, render_json
 from api.caching import cached
 from api.store import Document, get_store
 from api.urls import base_url
@@ -21,11 +21,17 @@ blp = Blueprint(
 )
 
 
-def change_json(change: dict, article: Document | None) -> str:
-    """One entry of ChangesPage; the article is its stored document, joined in unparsed."""
+def change_json(change: dict, article: Document | None, format: str = "json") -> str:
+    """One entry of ChangesPage; in JSON the article is its stored document, joined unparsed."""
     fields = {**change, "at": rfc3339(change["at"])}
     head = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return head[:-1] + ',"article":' + (article.json if article else "null") + "}"
+    if article is None:
+        article_json = "null"
+    elif format == "json":
+        article_json = article.json
+    else:
+        article_json = render_json(as_ninjs(article, format)).decode()
+    return head[:-1] + ',"article":' + article_json + "}"
 
 
 @blp.route("/changes")
@@ -38,7 +44,7 @@ class Changes(MethodView):
         changes, next_since = get_store().changes_since(query["since"], query["limit"], base_url())
         body = (
             '{"changes":['
-            + ",".join(change_json(change, article) for change, article in changes)
+            + ",".join(change_json(c, article, query["format"]) for c, article in changes)
             + '],"next_since":'
             + str(next_since)
             + "}"

@@ -12,7 +12,18 @@ class QuerySchema(Schema):
         unknown = EXCLUDE  # unknown query parameters are ignored, as on most public APIs
 
 
-class ArticleListQuery(QuerySchema):
+class FormatQuery(QuerySchema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "ninjs", "ninjs2"]),
+        load_default="json",
+        metadata={
+            "description": "`json` (Newswire's own), `ninjs` (IPTC ninjs 3.1) or `ninjs2`"
+            " (IPTC ninjs 2.2)."
+        },
+    )
+
+
+class ArticleListQuery(FormatQuery):
     section = Slug(max_length=60)
     tag = fields.List(
         PlainText(50),
@@ -36,6 +47,6 @@ class FeedQuery(QuerySchema):
     limit = fields.Integer(validate=validate.Range(1, 100), load_default=50)
 
 
-class ChangesQuery(QuerySchema):
+class ChangesQuery(FormatQuery):
     since = fields.Integer(validate=validate.Range(0, 2**63 - 1), load_default=0)
     limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)
