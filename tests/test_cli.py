@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from api import create_app
+
 
 def test_token_create_prints_only_a_working_token(runner, client, article_data):
     result = runner.invoke(args=["news", "token", "create", "desk"])
@@ -96,3 +104,87 @@ def test_migrate_upgrades_a_database_of_the_first_revision(tmp_path):
     ]
     assert client.get("/v1/changes").get_json()["changes"][0]["article"] == article
     app.extensions["store"].close()
+
+
+@pytest.fixture
+def unmigrated_url(database_template, tmp_path):
+    """An empty database: a new SQLite file, or a new PostgreSQL database when tests run there."""
+    kind, where = database_template
+    if kind == "sqlite":
+        path = tmp_path / "leer.sqlite3"
+        sqlite3.connect(path).close()
+        yield f"sqlite:///{path}"
+        return
+    admin = create_engine(where, isolation_level="AUTOCOMMIT")
+    name = f"newswire_empty_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+COMMANDS = [
+    ["news", "seed"],
+    ["news", "seed", "--if-empty"],
+    ["news", "token", "create", "desk"],
+]
+
+
+def one_line_refusal(app, args) -> str:
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1, (args, result.output)
+    assert result.stdout == ""  # a script reading a token gets nothing, not a traceback
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_commands_on_an_unmigrated_database_say_so_in_one_line(unmigrated_url):
+    app = create_app({"DATABASE_URL": unmigrated_url, "TESTING": True})
+    shown = make_url(unmigrated_url).render_as_string(hide_password=True)
+    for args in COMMANDS:
+        line = one_line_refusal(app, args)
+        assert shown in line and "not migrated" in line and "flask news migrate" in line
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["news", "migrate"]).exit_code == 0  # the way out
+    assert runner.invoke(args=["news", "token", "create", "desk"]).exit_code == 0
+    app.extensions["store"].close()
+
+
+def test_a_database_file_that_does_not_exist_is_named_and_not_created(tmp_path):
+    path = tmp_path / "tippfehler.sqlite3"
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True})
+    for args in COMMANDS:
+        line = one_line_refusal(app, args)
+        assert str(path) in line and "does not exist" in line
+    assert not path.exists()
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    url = "postgresql+psycopg://newswire:geheim@127.0.0.1:1/newswire"  # port 1: nobody listens
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    line = one_line_refusal(app, ["news", "seed"])
+    assert "postgresql+psycopg://newswire:***@127.0.0.1:1/newswire" in line
+    assert "geheim" not in line
+
+
+def test_a_database_at_an_older_revision_names_it(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from api.store import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'alt.sqlite3'}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    line = one_line_refusal(app, ["news", "seed"])
+    assert "revision 0003" in line and "flask news migrate" in line
