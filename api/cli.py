@@ -1,19 +1,26 @@
-"""`flask news …`: migrate, seed, token create."""
+"""`flask news …`: migrate, seed, token create, import."""
 
 from __future__ import annotations
 
 import functools
 import json
+import sys
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from api.store import MIGRATIONS, Store, get_store
+from api import importing
+from api.errors import field_errors
+from api.store import MIGRATIONS, Gone, IdempotencyConflict, NotFound, Store, get_store
 from schemas.article import ArticleIn
+
+IMPORTS = 0  # the idempotency records of imports live under this token id, which no token has
 
 
 class NewsGroup(AppGroup):
@@ -32,7 +39,7 @@ class NewsGroup(AppGroup):
         return super().group(*args, **kwargs)
 
 
-news = NewsGroup("news", help="Manage Newswire: database, demo content, tokens.")
+news = NewsGroup("news", help="Manage Newswire: database, demo content, tokens, imports.")
 
 
 @news.group("token")
@@ -42,6 +49,11 @@ def token() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(news)
+
+
+def base_url() -> str:
+    """Links of articles written from the command line (no request to take a host from)."""
+    return current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000"
 
 
 def schema_checked(command):
@@ -110,7 +122,7 @@ def seed(if_empty: bool) -> None:
         click.echo("database already holds articles; not seeding", err=True)
         return
     demo = json.loads(resources.files("api").joinpath("demo_articles.json").read_text("utf-8"))
-    base = current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000"
+    base = base_url()
     ids: dict[str, str] = {}
     schema = ArticleIn()
     # Internal related items name other demo articles by slug: create everything first,
@@ -130,3 +142,108 @@ def seed(if_empty: bool) -> None:
             data = schema.load({**raw, "related": related})
             store.update_article(ids[raw["slug"]], data, base, lambda current: None)
     click.echo(f"seeded {len(demo)} demo articles", err=True)
+
+
+@news.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--section", help="File every article under this section (slug form).")
+@click.option("--tag", "tags", multiple=True, help="Add this tag (repeatable).")
+@click.option("--language", help="BCP 47 language tag, e.g. de-AT.")
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "published"]),
+    help="draft (the default for files that do not say) or published.",
+)
+@click.option("--publish", is_flag=True, help="Short for --status published.")
+@click.option("--author", "authors", multiple=True, help="Author's name (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Only validate and report; write nothing.")
+def import_articles(paths, section, tags, language, status, publish, authors, dry_run) -> None:
+    """Import articles from plain-text (.txt) and JSON files (write format or ninjs).
+
+    A directory stands for the .txt and .json files in it. Importing the same file again
+    creates nothing new. Exits 1 when any file failed; the others are imported all the same.
+    """
+    options = dict(
+        section=section,
+        tags=tags,
+        language=language,
+        status="published" if publish else status,
+        authors=authors,
+    )
+    files = expand(paths)
+    results: list[tuple[str, Path, str]] = []
+    with click.progressbar(files, label="importing", file=sys.stderr) as bar:
+        for path in bar:
+            outcome, detail = import_file(path, options, dry_run)
+            results.append((outcome, path, detail))
+    for outcome, path, detail in results:
+        click.echo(f"{outcome:<9} {path}  {detail}")
+    counts = Counter(outcome for outcome, _, _ in results)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    files_ = "file" if len(results) == 1 else "files"
+    click.echo(f"{len(results)} {files_}: {summary or 'nothing to import'}", err=True)
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+def expand(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a directory as the article files in it and below, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in importing.SUFFIXES
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def import_file(path: Path, options: dict, dry_run: bool) -> tuple[str, str]:
+    """(outcome, detail) for one file: created, unchanged (imported before), valid (dry run)
+    or failed."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError as exc:
+        return "failed", exc.strerror or str(exc)
+    if len(data) > limit:
+        return "failed", f"larger than {limit} bytes"
+    try:
+        raw = importing.with_options(importing.parse(path.name, data), **options)
+        raw["related"] = [resolved(item) for item in raw.get("related") or []]
+        if not raw["related"]:
+            del raw["related"]
+        article = ArticleIn().load(raw)
+        if dry_run:
+            return "valid", article["headline"]
+        key = importing.identity(path.name, data, raw)
+        document, created = get_store().create_article(
+            article, base_url(), (IMPORTS, key, importing.request_hash(raw))
+        )
+    except importing.NotAnArticle as exc:
+        return "failed", str(exc)
+    except ValidationError as exc:
+        errors = field_errors(exc.messages)
+        return "failed", "; ".join(f"{field}: {' '.join(m)}" for field, m in errors.items())
+    except IdempotencyConflict:
+        return "failed", "imported before with other content or options; left as it is"
+    except Gone:
+        return "unchanged", "imported before; that article was deleted since"
+    except Exception as exc:  # one bad file never stops the others
+        return "failed", f"{type(exc).__name__}: {exc}"
+    public = document.data()
+    return ("created" if created else "unchanged"), f"{public['id']}  {public['slug']}"
+
+
+def resolved(item):
+    """An internal related item of a ninjs document: ours when that article is here, else the
+    link it carries."""
+    if not isinstance(item, dict) or "article" not in item or set(item) == {"article"}:
+        return item
+    try:
+        get_store().get_article(item["article"], base_url(), include_hidden=True)
+    except (NotFound, Gone):
+        return {key: value for key, value in item.items() if key != "article"}
+    return {"article": item["article"]}

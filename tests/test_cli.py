@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from api import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 
 def test_token_create_prints_only_a_working_token(runner, client, article_data):
@@ -129,6 +132,7 @@ COMMANDS = [
     ["news", "seed"],
     ["news", "seed", "--if-empty"],
     ["news", "token", "create", "desk"],
+    ["news", "import", "--dry-run", str(FIXTURES / "stadtfest.txt")],
 ]
 
 
