@@ -211,10 +211,7 @@ def import_file(path: Path, options: dict, dry_run: bool) -> tuple[str, str]:
     if len(data) > limit:
         return "failed", f"larger than {limit} bytes"
     try:
-        raw = importing.with_options(importing.parse(path.name, data), **options)
-        raw["related"] = [resolved(item) for item in raw.get("related") or []]
-        if not raw["related"]:
-            del raw["related"]
+        raw = importing.with_options(importing.parse(path.name, data, is_ours), **options)
         article = ArticleIn().load(raw)
         if dry_run:
             return "valid", article["headline"]
@@ -237,13 +234,10 @@ def import_file(path: Path, options: dict, dry_run: bool) -> tuple[str, str]:
     return ("created" if created else "unchanged"), f"{public['id']}  {public['slug']}"
 
 
-def resolved(item):
-    """An internal related item of a ninjs document: ours when that article is here, else the
-    link it carries."""
-    if not isinstance(item, dict) or "article" not in item or set(item) == {"article"}:
-        return item
+def is_ours(article_id: str) -> bool:
+    """Whether an article with this id is here (drafts too; deleted ones no longer)."""
     try:
-        get_store().get_article(item["article"], base_url(), include_hidden=True)
+        get_store().get_article(article_id, base_url(), include_hidden=True)
     except (NotFound, Gone):
-        return {key: value for key, value in item.items() if key != "article"}
-    return {"article": item["article"]}
+        return False
+    return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from api import ninjs
 from schemas.fields import tag_slug
@@ -19,8 +20,11 @@ class NotAnArticle(ValueError):
     """The file does not have the shape of an article."""
 
 
-def parse(name: str, data: bytes) -> dict:
-    """The article a file holds, in the write form (not validated yet)."""
+def parse(
+    name: str, data: bytes, is_ours: Callable[[str], bool] = lambda article_id: False
+) -> dict:
+    """The article a file holds, in the write form (not validated yet); `is_ours(id)` tells
+    whether a ninjs document's related `urn:uuid:<id>` is an article here."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -32,7 +36,7 @@ def parse(name: str, data: bytes) -> dict:
     except ValueError as exc:
         raise NotAnArticle(f"not JSON ({exc})") from None
     if ninjs.is_ninjs(document):
-        return ninjs.to_article(document)
+        return ninjs.to_article(document, is_ours)
     if not isinstance(document, dict):
         raise NotAnArticle("a JSON file holds one article: an object in the write format or ninjs")
     return document

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -163,11 +164,11 @@ def is_ninjs(document: Any) -> bool:
     return isinstance(document, dict) and isinstance(document.get("uri"), str)
 
 
-def to_article(document: dict) -> dict:
+def to_article(document: dict, is_ours: Callable[[str], bool] = lambda article_id: False) -> dict:
     """A ninjs 3.x or 2.x document as the write form (ArticleIn validates it).
 
-    Internal related items come back as `{"article", "url", "title"}`: the caller keeps
-    `article` when that article exists here, else the external link.
+    A related item with the uri of one of our articles (`urn:uuid:<id>`) stays internal when
+    `is_ours(id)` says that article is here; else it is the external link it carries.
     """
     doc = renamed(document, NAMES_3X)
     article: dict[str, Any] = {}
@@ -212,7 +213,7 @@ def to_article(document: dict) -> dict:
         if association.get("type") == "picture" and "image" not in article:
             article["image"] = to_image(association)
         elif association.get("type") != "picture":
-            related.append(to_related(association))
+            related.append(to_related(association, is_ours))
     if related:
         article["related"] = related
     web = web_rendition(doc)
@@ -261,11 +262,10 @@ def to_image(association: dict) -> dict:
     return image
 
 
-def to_related(association: dict) -> dict:
+def to_related(association: dict, is_ours: Callable[[str], bool]) -> dict:
+    uri = association.get("uri")
+    if isinstance(uri, str) and uri.startswith("urn:uuid:") and is_ours(uri[len("urn:uuid:") :]):
+        return {"article": uri[len("urn:uuid:") :]}
     renditions = [r for r in association.get("renditions") or [] if isinstance(r, dict)]
-    uri = association.get("uri") or ""
     href = next((r["href"] for r in renditions if r.get("href")), None)
-    item = {"url": href or uri, "title": association.get("name")}
-    if isinstance(uri, str) and uri.startswith("urn:uuid:"):
-        item["article"] = uri.removeprefix("urn:uuid:")
-    return item
+    return {"url": href or uri, "title": association.get("name")}

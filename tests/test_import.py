@@ -1,4 +1,4 @@
-"""`flask news import PATH…`: plain text and JSON (write format or ninjs), as an operator runs it."""
+"""`flask news import PATH…`: plain text and JSON (write format or ninjs), as operators run it."""
 
 from __future__ import annotations
 
@@ -262,3 +262,19 @@ def test_a_progress_bar_for_many_files(runner, tmp_path):
     assert "importing" in result.stderr
     assert len(report(result)) == 30
     assert "30 files: 30 created" in result.stderr
+
+
+def test_a_related_article_that_is_not_here_becomes_its_link(
+    runner, client, auth, create, tmp_path
+):
+    target = create(headline="Bald gelöscht", tags=[])
+    article = create(related=[{"article": target["id"]}])
+    path = tmp_path / "export.json"
+    path.write_bytes(client.get(f"/v1/articles/{article['id']}?format=ninjs").data)
+    etag = client.get(f"/v1/articles/{target['id']}").headers["ETag"]
+    client.delete(f"/v1/articles/{target['id']}", headers={**auth, "If-Match": etag})
+    result = run(runner, path)
+    assert result.exit_code == 0, result.output
+    copy_id = report(result)["export.json"][1].split()[0]
+    copy = client.get(f"/v1/articles/{copy_id}", headers=auth).get_json()
+    assert copy["related"] == [{"title": "Bald gelöscht", "url": target["url"]}]
