@@ -215,7 +215,7 @@ def import_file(path: Path, options: dict, dry_run: bool) -> tuple[str, str]:
         article = ArticleIn().load(raw)
         if dry_run:
             return "valid", article["headline"]
-        key = importing.identity(path.name, data, raw)
+        key = importing.identity(path.name, data)
         document, created = get_store().create_article(
             article, base_url(), (IMPORTS, key, importing.request_hash(raw))
         )
@@ -226,10 +226,9 @@ def import_file(path: Path, options: dict, dry_run: bool) -> tuple[str, str]:
         return "failed", "; ".join(f"{field}: {' '.join(m)}" for field, m in errors.items())
     except IdempotencyConflict:
         return "failed", "imported before with other content or options; left as it is"
-    except Gone:
-        return "unchanged", "imported before; that article was deleted since"
     except Exception as exc:  # one bad file never stops the others
-        return "failed", f"{type(exc).__name__}: {exc}"
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        return "failed", f"{type(exc).__name__}: {first_line}"
     public = document.data()
     return ("created" if created else "unchanged"), f"{public['id']}  {public['slug']}"
 

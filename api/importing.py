@@ -50,7 +50,7 @@ def plain_text(text: str) -> dict:
     return {"headline": lines[0], "lead": lines[1], "body_text": "\n".join(lines[3:])}
 
 
-def identity(name: str, data: bytes, article: dict) -> str:
+def identity(name: str, data: bytes) -> str:
     """What makes two imports the same import: a ninjs document's `uri`, else the file's bytes.
 
     Used as the idempotency key of the write, so importing the same file again, under any

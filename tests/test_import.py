@@ -278,3 +278,15 @@ def test_a_related_article_that_is_not_here_becomes_its_link(
     copy_id = report(result)["export.json"][1].split()[0]
     copy = client.get(f"/v1/articles/{copy_id}", headers=auth).get_json()
     assert copy["related"] == [{"title": "Bald gelöscht", "url": target["url"]}]
+
+
+def test_a_deleted_import_is_not_brought_back(runner, client, auth, files):
+    first = run(runner, files / "marktplatz.json")
+    article_id = report(first)["marktplatz.json"][1].split()[0]
+    etag = client.get(f"/v1/articles/{article_id}").headers["ETag"]
+    client.delete(f"/v1/articles/{article_id}", headers={**auth, "If-Match": etag})
+    again = run(runner, files / "marktplatz.json")
+    assert again.exit_code == 0
+    assert report(again)["marktplatz.json"][0] == "unchanged"
+    assert client.get(f"/v1/articles/{article_id}").status_code == 410
+    assert client.get("/v1/articles").get_json()["items"] == []
