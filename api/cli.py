@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api import importing
 from api.errors import field_errors
-from api.store import MIGRATIONS, Gone, IdempotencyConflict, NotFound, Store, get_store
+from api.store import Gone, IdempotencyConflict, NotFound, Store, get_store
 from schemas.article import ArticleIn
 
 IMPORTS = 0  # the idempotency records of imports live under this token id, which no token has
@@ -71,21 +71,13 @@ def schema_checked(command):
 
 def schema_problem(store: Store) -> str | None:
     """Why the database cannot serve commands yet (naming it, password hidden), or None."""
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     url = store.engine.url
     name = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        if not Path(url.database).exists():
+        if not Path(url.database).exists():  # checked first: connecting would create it
             return f"database {name} does not exist: run `flask news migrate` to create it"
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    newest = ScriptDirectory.from_config(config).get_current_head()
     try:
-        with store.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+        current, newest = store.schema_revisions()
     except DBAPIError as exc:
         reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
         return f"cannot reach database {name}: {reason}"

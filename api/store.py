@@ -65,6 +65,10 @@ class Store:
     def fill_documents(self) -> None:
         migrate.fill_documents(self.db)
 
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """(the database's schema revision or None, the newest): migrated when they agree."""
+        return migrate.revisions(self.db)
+
     def writing(self):
         """One serialised write transaction (Database.writing), for tools and tests."""
         return self.db.writing()

@@ -13,20 +13,39 @@ from api.storage.models import Article, eager
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
-def upgrade(db: Database) -> None:
-    """Create the schema, or migrate it to the newest revision."""
-    from alembic import command
+def alembic_config():
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(db: Database) -> None:
+    """Create the schema, or migrate it to the newest revision."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    config = alembic_config()
     with db.engine.begin() as connection:
         before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     if before == "0001":  # articles written before they stored their documents
         fill_documents(db)
+
+
+def revisions(db: Database) -> tuple[str | None, str]:
+    """The database's schema revision (None before the first migration) and the newest one.
+
+    Raises sqlalchemy's DBAPIError when the database cannot be reached.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    newest = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision(), newest
 
 
 def fill_documents(db: Database) -> None:
