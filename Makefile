@@ -1,4 +1,5 @@
 # make run   — set up .venv, migrate the database, load demo articles if empty, serve on :8000
+#              with deploy/gunicorn.conf.py (gevent workers; PORT, WORKERS, … from the environment)
 # make test  — set up .venv with test tools, run the whole suite
 # make bench — the speed benchmark (bench/README.md); BENCH_ARGS=--quick for a short run
 PYTHON ?= python3
@@ -24,14 +25,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 run: $(VENV)/.runtime
 	$(BIN)/flask news migrate
 	$(BIN)/flask news seed --if-empty
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check api schemas tests bench migrations wsgi.py
-	$(BIN)/ruff format --check api schemas tests bench migrations wsgi.py
+	$(BIN)/ruff check api schemas tests bench migrations deploy wsgi.py
+	$(BIN)/ruff format --check api schemas tests bench migrations deploy wsgi.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +25,7 @@ from api import create_app
 from api.store import Base, Store
 
 PG_URL = os.environ.get("NEWSWIRE_TEST_DATABASE_URL")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +140,62 @@ def create(client, auth, article_data):
         return response.get_json()
 
     return _create
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(database_url):
+    """Start gunicorn as `make run` does, on a free port and the test database.
+
+    `gunicorn(*args, **env)` returns the base URL; extra command-line arguments (such as
+    `--workers 3`) override the config file, extra environment variables are added. Every
+    server started is stopped after the test.
+    """
+    processes: list[subprocess.Popen] = []
+
+    def start(*args: str, **env: str) -> str:
+        port = free_port()
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "PORT": str(port),
+            "WORKERS": "2",
+            "ACCESS_LOG": "",
+            **env,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", *args, "wsgi:app"],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1)
+                return base
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,51 @@
+"""gunicorn's settings for Newswire: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+gevent workers: each connection is a greenlet of a few kilobytes, so slow, idle and (later)
+long-polling clients wait without holding a worker or a thread; README "Serving" gives the
+measurements behind the choice. gunicorn's worker patches the standard library for gevent
+when it starts, before it imports the app; nothing here imports `api`.
+
+Every setting can be changed from the environment; command-line flags override this file.
+"""
+
+import json
+import os
+
+from gunicorn import util
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WORKERS", "4"))
+worker_class = "gevent"
+# connections one worker holds at once (in requests, in keep-alive, or still sending)
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+# seconds a connection may take to send a request: between requests, and for the headers of
+# each one (the gevent worker reads every request under this limit), so slow senders go too
+keepalive = int(os.environ.get("KEEPALIVE", "5"))
+# seconds a worker may block its event loop before the master restarts it
+timeout = int(os.environ.get("TIMEOUT", "30"))
+graceful_timeout = 10
+accesslog = os.environ.get("ACCESS_LOG", "-") or None  # "-": standard output; "": none
+# the request line and header sizes gunicorn accepts (its defaults, stated here)
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """gunicorn's own error answers (request line or headers too large, a request it cannot
+    parse) as application/problem+json, like every answer of the app (RFC 9457)."""
+    body = json.dumps(
+        {"type": "about:blank", "title": reason, "status": status_int, "detail": mesg or reason}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/problem+json\r\n"
+        "Cache-Control: no-store\r\n"
+        "Access-Control-Allow-Origin: *\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = write_problem  # the one function every worker class answers errors with

@@ -1,0 +1,103 @@
+"""Slow and idle clients cannot hold the server: gunicorn started as `make run` starts it.
+
+Half-open connections (a request line and a header, then nothing) and idle kept-alive
+connections are what a slow mobile client, or anyone with a shell, can open by the hundred.
+Each test opens 50 of them, far more than there are workers, and a normal request must still
+be answered (the bound is generous: a loaded machine is slow, a blocked server never answers).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import urllib.request
+from contextlib import ExitStack
+from urllib.parse import urlsplit
+
+MANY = 50
+BOUND = 5  # seconds: far more than a request takes, far less than gunicorn's 30 s timeout
+
+
+def connect(base: str) -> socket.socket:
+    address = urlsplit(base)
+    return socket.create_connection((address.hostname, address.port), timeout=BOUND)
+
+
+def test_a_request_is_answered_while_many_clients_send_their_headers_slowly(gunicorn):
+    base = gunicorn()
+    with ExitStack() as stack:
+        for _ in range(MANY):
+            slow = stack.enter_context(connect(base))
+            slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # and never finishes
+        with urllib.request.urlopen(base + "/health", timeout=BOUND) as response:
+            assert response.status == 200
+
+
+def test_idle_kept_alive_connections_hold_no_worker(gunicorn):
+    base = gunicorn()
+    address = urlsplit(base)
+    with ExitStack() as stack:
+        for _ in range(MANY):
+            idle = http.client.HTTPConnection(address.hostname, address.port, timeout=BOUND)
+            stack.callback(idle.close)
+            idle.request("GET", "/health")
+            assert idle.getresponse().read()  # and the connection stays open, unused
+        with urllib.request.urlopen(base + "/v1/articles", timeout=BOUND) as response:
+            assert response.status == 200
+
+
+def test_a_connection_is_kept_alive_between_requests(gunicorn):
+    base = gunicorn()
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=BOUND)
+    try:
+        connection.request("GET", "/health")
+        first = connection.getresponse()
+        first.read()
+        assert first.status == 200
+        assert first.getheader("Connection", "").lower() != "close"
+        sock = connection.sock
+        connection.request("GET", "/v1/articles")
+        second = connection.getresponse()
+        second.read()
+        assert second.status == 200
+        assert connection.sock is sock  # the same TCP connection answered both
+    finally:
+        connection.close()
+
+
+def test_a_stalled_request_is_dropped_after_the_keepalive_time(gunicorn):
+    base = gunicorn(KEEPALIVE="1")
+    with connect(base) as stalled:
+        stalled.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # headers never end
+        assert stalled.recv(1024) == b""  # closed by the server, well before BOUND
+
+
+def raw_answer(base: str, request: bytes) -> tuple[int, dict, dict]:
+    """Send raw bytes, parse gunicorn's answer with the standard library's own parser."""
+    with connect(base) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, dict(response.getheaders()), json.loads(response.read())
+
+
+MALFORMED = {
+    "request line too long": (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "header too large": (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    "too many headers": (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Many: 1\r\n" * 120 + b"\r\n", 431),
+    "invalid header name": (b"GET / HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n\r\n", 400),
+}
+
+
+def test_gunicorns_own_errors_are_problem_json(gunicorn):
+    """Requests gunicorn refuses before the app sees them answer like the app does."""
+    base = gunicorn()
+    for case, (request_bytes, status) in MALFORMED.items():
+        got, headers, body = raw_answer(base, request_bytes)
+        assert got == status, case
+        assert headers["Content-Type"] == "application/problem+json", case
+        assert headers["Access-Control-Allow-Origin"] == "*", case
+        assert body["status"] == status and body["type"] == "about:blank", case
+        assert body["title"] and body["detail"], case
