@@ -23,7 +23,7 @@ worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
 keepalive = int(os.environ.get("KEEPALIVE", "5"))
 # seconds a worker may block its event loop before the master restarts it
 timeout = int(os.environ.get("TIMEOUT", "30"))
-graceful_timeout = 10
+graceful_timeout = 10  # seconds open requests get to finish when a worker stops
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # "-": standard output; "": none
 # the request line and header sizes gunicorn accepts (its defaults, stated here)
 limit_request_line = 4094

@@ -149,7 +149,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def gunicorn(database_url):
+def gunicorn(database_url, tmp_path):
     """Start gunicorn as `make run` does, on a free port and the test database.
 
     `gunicorn(*args, **env)` returns the base URL; extra command-line arguments (such as
@@ -170,13 +170,23 @@ def gunicorn(database_url):
             "ACCESS_LOG": "",
             **env,
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", *args, "wsgi:app"],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        log = tmp_path / f"gunicorn-{port}.log"  # a file, not a pipe: a full pipe blocks it
+        with open(log, "wb") as stderr:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    "deploy/gunicorn.conf.py",
+                    *args,
+                    "wsgi:app",
+                ],
+                cwd=ROOT,
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -187,7 +197,7 @@ def gunicorn(database_url):
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     process.kill()
-                    pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+                    pytest.fail("gunicorn did not start: " + log.read_text()[-2000:])
                 time.sleep(0.1)
 
     yield start
