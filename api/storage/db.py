@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +38,8 @@ class Database:
         self.engine = make_engine(url)
         self.query_timeout = query_timeout  # seconds a `query` read may run
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        self.local = threading.local()
+        # the timed reads' own pool: autocommit, with PostgreSQL's statement_timeout set
+        self.reads = make_engine(url, read_timeout=query_timeout)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -64,55 +64,48 @@ class Database:
                 raise
 
     def query(self, sql: str, params: dict) -> list[tuple]:
-        """Run one read-only statement on a DB-API connection that the thread keeps.
+        """Run one read-only statement on a DB-API connection from the pool of timed reads.
 
         For the few reads on every request's path, where SQLAlchemy's own work would cost more
         than the query. `sql` uses %(name)s parameters; times go through `db_time`. A read
         that runs past `query_timeout` is stopped (TooSlow), so that no query string, such as
         a `q` no article matches, can hold a worker while it reads the whole archive.
+
+        The connection goes back to the pool after each statement: under gevent every client
+        connection is a greenlet of its own, so a connection per thread would mean one per
+        client, held while it is idle or waits in a long-poll.
         """
         if not self.is_postgres:
             sql = sqlite_paramstyle(sql)
         for attempt in (1, 2):
-            conn = getattr(self.local, "connection", None)
-            if conn is None:
-                conn = self.local.connection = self._read_connection()
-            self.local.deadline = time.monotonic() + self.query_timeout
+            conn = self.reads.raw_connection()
+            deadline = time.monotonic() + self.query_timeout
             try:
+                if not self.is_postgres:
+                    # SQLite calls this every 1,000 instructions; a true answer stops the query
+                    conn.driver_connection.set_progress_handler(
+                        lambda deadline=deadline: time.monotonic() > deadline, 1000
+                    )
                 cursor = conn.cursor()
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
                 cursor.close()
                 return rows
             except Exception as exc:
-                if self._stopped(exc):
+                if self._stopped(exc, deadline):
                     raise TooSlow() from exc
-                self.local.connection = None
-                conn.invalidate()
+                conn.invalidate()  # a lost connection: try once more on a new one
                 if attempt == 2:
                     raise
+            finally:
+                conn.close()  # back to the pool (a no-op after invalidate)
         raise AssertionError("unreachable")
 
-    def _read_connection(self):
-        """A DB-API connection of the thread's own, held out of the pool, with a time limit."""
-        conn = self.engine.raw_connection()
-        driver = conn.driver_connection
-        if self.is_postgres:
-            driver.autocommit = True  # no transaction left idle
-            milliseconds = max(1, round(self.query_timeout * 1000))
-            driver.execute(f"SET statement_timeout = {milliseconds}")
-        else:
-            local = self.local
-            # SQLite calls this every 1,000 instructions; a true answer interrupts the query
-            driver.set_progress_handler(lambda: time.monotonic() > local.deadline, 1000)
-        conn.detach()  # it holds no slot of the pool, and closes with the thread
-        return conn
-
-    def _stopped(self, exc: Exception) -> bool:
+    def _stopped(self, exc: Exception, deadline: float) -> bool:
         """Whether `exc` is the time limit stopping a read (not a lost connection)."""
         if self.is_postgres:
             return isinstance(exc, psycopg.errors.QueryCanceled)
-        return isinstance(exc, sqlite3.OperationalError) and time.monotonic() > self.local.deadline
+        return isinstance(exc, sqlite3.OperationalError) and time.monotonic() > deadline
 
     def db_time(self, moment: datetime):
         """A time as a parameter of `query`: what UTCDateTime would store."""
@@ -126,10 +119,7 @@ class Database:
 
     def close(self) -> None:
         """Release every connection (tests and tools that open many stores)."""
-        conn = getattr(self.local, "connection", None)
-        if conn is not None:
-            conn.close()
-            self.local.connection = None
+        self.reads.dispose()
         self.engine.dispose()
 
 
@@ -139,8 +129,12 @@ def sqlite_paramstyle(sql: str) -> str:
     return re.sub(r"%\((\w+)\)s", r":\1", sql)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine tuned for its database: WAL, busy timeout and BEGIN IMMEDIATE on SQLite."""
+def make_engine(url: str, read_timeout: float | None = None) -> Engine:
+    """An engine tuned for its database: WAL, busy timeout and BEGIN IMMEDIATE on SQLite.
+
+    With `read_timeout`, an engine for `Database.query`: on PostgreSQL its connections are in
+    autocommit (no transaction left idle) and stop any statement after `read_timeout` seconds.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -160,7 +154,17 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if read_timeout is None:
+        return create_engine(url, pool_pre_ping=True)
+    # no pre-ping: `query` tries once more on a fresh connection when one was lost
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10)
+    milliseconds = max(1, round(read_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _postgres_connect(dbapi_connection, _record):
+        dbapi_connection.execute(f"SET statement_timeout = {milliseconds}")
+
+    return engine
 
 
 def utcnow() -> datetime:
