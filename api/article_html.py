@@ -2,7 +2,7 @@
 
 Feed items carry it as their content, so a reader that shows only an item's content shows
 everything (issue 13); the article page builds itself from the same pieces. Every piece is
-escaped here; the body passed the HTML allowlist when it was written (schemas/fields.py).
+escaped here; the body passed the HTML allowlist when it was written (schemas/html.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ def lead_html(article: dict) -> str:
 
 
 def figure_html(image: dict) -> str:
-    """The image as a figure: alt text on the img, caption and credit ("Bild: …") below."""
+    """The image as a figure: alt text on the img, caption and credit (as written, e.g.
+    "Foto: dpa") below."""
     caption = [text(image["caption"])] if image.get("caption") else []
     if image.get("credit"):
-        caption.append(f"<small>Bild: {text(image['credit'])}</small>")
+        caption.append(f"<small>{text(image['credit'])}</small>")
     figcaption = f"<figcaption>{' '.join(caption)}</figcaption>" if caption else ""
     img = f'<img src="{escape(image["url"])}" alt="{escape(image["alt"])}">'
     return f"<figure>{img}{figcaption}</figure>"
