@@ -24,11 +24,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     news_store = store.init_app(app)
     errors.init_app(app)
     api = openapi.init_app(app)
-    from api import articles, changes, feeds, health, pages
+    from api import articles, changes, feeds, health, pages, sitemaps
 
     for module in (articles, changes):
         api.register_blueprint(module.blp)
-    for module in (feeds, health, pages):
+    for module in (feeds, health, pages, sitemaps):
         app.register_blueprint(module.bp)
     cli.init_app(app)
     cors.init_app(app)

@@ -1,6 +1,8 @@
 """Settings from the environment, with defaults that run out of the box."""
 
+import json
 import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def from_environment() -> dict:
@@ -16,10 +18,36 @@ def from_environment() -> dict:
         "FEED_MAX_AGE": int(os.environ.get("FEED_MAX_AGE", "60")),
         "API_MAX_AGE": int(os.environ.get("API_MAX_AGE", "0")),
         "CACHE_ENABLED": os.environ.get("CACHE_ENABLED", "1") not in ("0", "false", "no"),
+        "SITE_TIMEZONE": time_zone(os.environ.get("SITE_TIMEZONE", "Europe/Berlin")),
+        "SECTION_NAMES": section_names(os.environ.get("SECTION_NAMES", "{}")),
         "QUERY_TIMEOUT": float(os.environ.get("QUERY_TIMEOUT", "5")),  # seconds, per list read
         # signs list cursors; not Flask's SECRET_KEY, since Newswire keeps no sessions
         "CURSOR_SECRET": os.environ.get("SECRET_KEY", "newswire-dev-cursor-key"),
     }
+
+
+def time_zone(name: str) -> str:
+    """An IANA time zone name (`Europe/Berlin`), checked at start-up."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"SITE_TIMEZONE: unknown time zone {name!r}") from exc
+    return name
+
+
+def section_names(text: str) -> dict[str, str]:
+    """Display names of sections over the built-in ones, e.g. `{"us-wahl": "US-Wahl"}`."""
+    from api.display import SECTION_NAMES
+
+    try:
+        names = json.loads(text)
+    except ValueError:
+        names = None
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        raise ValueError(
+            'SECTION_NAMES: a JSON object of section → name, e.g. {"us-wahl": "US-Wahl"}'
+        )
+    return {**SECTION_NAMES, **names}
 
 
 DEFAULTS = {

@@ -17,6 +17,7 @@ from feedgen.util import xml_elem
 from flask import Blueprint, Response, current_app, request
 from webargs.flaskparser import parser
 
+from api.article_html import content_html
 from api.caching import cached, request_head
 from api.store import get_store, utcnow
 from api.urls import base_url, request_url
@@ -82,18 +83,6 @@ class RssEntryModified(BaseEntryExtension):
         if self.moment is not None:
             xml_elem(f"{{{DCTERMS}}}modified", item).text = rfc3339(self.moment)
         return item
-
-
-def content_html(article: dict) -> str:
-    """The body, followed by the related items as a list of links (RSS and JSON Feed)."""
-    html = article["body"]
-    if article["related"]:
-        items = "".join(
-            f'<li><a href="{escape(r["url"])}">{escape(r["title"], quote=False)}</a></li>'
-            for r in article["related"]
-        )
-        html += f"<h2>Mehr zum Thema</h2><ul>{items}</ul>"
-    return html
 
 
 def image_type(url: str) -> str | None:
@@ -162,7 +151,7 @@ def render_atom(articles: list[dict], channel: dict) -> bytes:
         fe.id(f"urn:uuid:{article['id']}")
         fe.title(article["headline"])
         fe.summary(article["lead"])
-        fe.content(article["body"], type="html")
+        fe.content(content_html(article), type="html")
         fe.published(article["published_at"])
         fe.updated(article["updated_at"])
         for author in article["authors"] or [{"name": channel["publisher"]}]:

@@ -75,6 +75,45 @@ def test_xml_feeds_parse_with_content_type_and_caching(client, rich, path):
     assert since.status_code == 304
 
 
+@pytest.mark.parametrize("path", [*XML_FEEDS, "/feeds/feed.json"])
+def test_item_content_carries_lead_image_and_related_links(client, create, path):
+    """Readers that show only the content (newsboat) see the whole article."""
+    target = create(headline="Vorgeschichte", published_at="2026-11-19T08:00:00Z")
+    article = create(
+        lead="Der Vorspann <kommt> zuerst & fett.",
+        body="<p>Der Text.</p>",
+        image={
+            "url": "https://example.org/bilder/glas.jpg",
+            "alt": "Ein Kronleuchter",
+            "caption": "Licht im Foyer",
+            "credit": "Lea Winter",
+        },
+        related=[
+            {"article": target["id"]},
+            {"url": "https://example.org/museum", "title": "Museum am Hafen"},
+        ],
+    )
+    response = client.get(path)
+    if path.endswith(".json"):
+        item = json.loads(response.data)["items"][0]
+        content, summary = item["content_html"], item["summary"]
+    else:
+        entry = parse(response).entries[0]
+        content, summary = entry.content[0].value, entry.summary
+        if entry.summary_detail.type == "text/html":  # RSS: description is HTML
+            summary = etree.fromstring(f"<p>{summary}</p>", etree.HTMLParser()).xpath("string()")
+    assert summary == article["lead"]  # summary/description stay the lead
+    fragment = etree.fromstring(f"<div>{content}</div>", etree.HTMLParser())
+    assert fragment.xpath("string(//p[1])") == article["lead"]
+    assert fragment.xpath("//figure/img/@src") == ["https://example.org/bilder/glas.jpg"]
+    assert fragment.xpath("//figure/img/@alt") == ["Ein Kronleuchter"]
+    caption = fragment.xpath("string(//figure/figcaption)")
+    assert "Licht im Foyer" in caption and "Lea Winter" in caption
+    assert fragment.xpath("string(//p[2])") == "Der Text."
+    assert fragment.xpath("//ul/li/a/@href") == [target["url"], "https://example.org/museum"]
+    assert fragment.xpath("//ul/li/a/text()") == ["Vorgeschichte", "Museum am Hafen"]
+
+
 def test_atom_entry_links_keep_rel_and_title(client, rich):
     root = etree.fromstring(client.get("/feeds/atom.xml").data)
     entry = root.find(f"{ATOM}entry")

@@ -121,7 +121,6 @@ def list_sql(
                 )
     else:
         source, at, key = "articles a", "a.published_at", "a.id"
-    where.append(f"{at} <= %(now)s")  # the rest of the visibility rule (models.is_visible)
     if query.get("section"):
         where.append("a.section = %(section)s")
         params["section"] = query["section"]
@@ -150,6 +149,10 @@ def list_sql(
         where.append(f"({at}, {key}) < (%(cursor_at)s, %(cursor_id)s)")
         params["cursor_at"] = db.db_time(published_at)
         params["cursor_id"] = article_id
+    # the rest of the visibility rule (models.is_visible), last: SQLite seeks the index from
+    # the first upper bound it reads, so a cursor or published_before must come before it,
+    # or a deep page would walk every row from now down to its own bound
+    where.append(f"{at} <= %(now)s")
     sql = (
         f"SELECT a.document, {at}, {key} FROM {source} WHERE "
         + " AND ".join(where)
