@@ -1,5 +1,6 @@
 """Sitemaps and robots.txt, as crawlers read them: every document checked against the
-sitemaps.org XSDs (and Google's news sitemap XSD) with lxml; see tests/schemas/sitemaps/."""
+sitemaps.org XSDs (and our own XSD of Google's news sitemap tags) with lxml; see
+tests/schemas/sitemaps/."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 COMBINED = b"""<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema">
   <xsd:import namespace="http://www.sitemaps.org/schemas/sitemap/0.9" schemaLocation="sitemap.xsd"/>
   <xsd:import namespace="http://www.google.com/schemas/sitemap-news/0.9"
-              schemaLocation="sitemap-news.xsd"/>
+              schemaLocation="news-sitemap.xsd"/>
 </xsd:schema>"""
 
 
