@@ -126,7 +126,7 @@ class Articles(MethodView):
         )
         if not created:
             response.headers["Idempotent-Replayed"] = "true"
-        return send(entry_of(response, None), None, status=201)
+        return send(entry_of(response, None), status=201)
 
 
 @blp.route("/<key>")
@@ -179,4 +179,4 @@ class ArticleResource(MethodView):
 
 
 def written(article: Document) -> Response:
-    return send(entry_of(article_response(article), None), None)
+    return send(entry_of(article_response(article), None))

@@ -39,7 +39,7 @@ class Rendered:
     etag: str
     last_modified: datetime | None
     headers: tuple[tuple[str, str], ...]  # Content-Type, ETag, Last-Modified and the view's own
-    max_age: int | None  # the configured max-age, before clipping
+    freshness: Freshness | None  # how long caches may hold it, before clipping
 
 
 class RenderCache:
@@ -75,9 +75,8 @@ class RenderCache:
             self.size = 0
 
 
-def answer(entry: Rendered, environ: dict, max_age: int | None, status: int = 200):
+def answer(entry: Rendered, environ: dict, cache_control: str, status: int = 200):
     """Status, headers and body for the entry: a 304 when the client's copy is current."""
-    cache_control = "no-cache" if max_age is None else f"public, max-age={max_age}"
     common = [*CORS_HEADERS, ("Cache-Control", cache_control)]
     if is_fresh(environ, entry.etag, entry.last_modified):
         validators = [(k, v) for k, v in entry.headers if k in ("ETag", "Last-Modified")]
@@ -85,9 +84,12 @@ def answer(entry: Rendered, environ: dict, max_age: int | None, status: int = 20
     return status, list(entry.headers) + common, entry.body
 
 
-def send(entry: Rendered, max_age: int | None, status: int = 200) -> Response:
+PRIVATE = "no-cache"  # answers with credentials, and those no view renders for the cache
+
+
+def send(entry: Rendered, cache_control: str = PRIVATE, status: int = 200) -> Response:
     """The answer as a Flask response."""
-    status, headers, body = answer(entry, request.environ, max_age, status)
+    status, headers, body = answer(entry, request.environ, cache_control, status)
     return Response(body, status=status, headers=headers)
 
 
@@ -95,7 +97,7 @@ OWN_HEADERS = {"content-length", "etag", "last-modified", "cache-control"}
 
 
 def entry_of(
-    response: Response, max_age: int | None, last_modified: datetime | None = None
+    response: Response, freshness: Freshness | None, last_modified: datetime | None = None
 ) -> Rendered:
     """Freeze a view's 200 response into a cache entry (`last_modified` if it sets none)."""
     body = response.get_data()
@@ -105,14 +107,36 @@ def entry_of(
     last_modified = response.last_modified or last_modified
     if last_modified is not None:
         headers.append(("Last-Modified", http_date(last_modified)))
-    return Rendered(body, etag, last_modified, tuple(headers), max_age)
+    return Rendered(body, etag, last_modified, tuple(headers), freshness)
 
 
-def clipped_max_age(max_age: int, next_due: datetime | None, now: datetime) -> int:
-    """max-age, cut so that no downstream cache holds the answer past a scheduled instant."""
-    if next_due is None:
-        return max_age
-    return max(0, min(max_age, math.floor((next_due - now).total_seconds())))
+@dataclass(frozen=True)
+class Freshness:
+    """How long caches may hold a public answer, in seconds: browsers (`max_age`), and shared
+    caches such as nginx or a CDN (`shared`, then `stale` more while they revalidate)."""
+
+    max_age: int
+    shared: int = 0
+    stale: int = 0
+
+    def header(self, next_due: datetime | None, now: datetime) -> str:
+        """Cache-Control, every lifetime cut so that no cache, whether it serves fresh or stale,
+        holds the answer past the next scheduled instant."""
+        left = None if next_due is None else max(0, math.floor((next_due - now).total_seconds()))
+        max_age = self.max_age if left is None else min(self.max_age, left)
+        value = f"public, max-age={max_age}"
+        if self.shared:
+            shared = self.shared if left is None else min(self.shared, left)
+            stale = self.stale if left is None else min(self.stale, left - shared)
+            value += f", s-maxage={shared}"
+            if stale > 0:
+                value += f", stale-while-revalidate={stale}"
+        return value
+
+
+def freshness(max_age_setting: str) -> Freshness:
+    config = current_app.config
+    return Freshness(config[max_age_setting], config["SHARED_MAX_AGE"], config["SHARED_STALE"])
 
 
 def cache_key(environ: dict, seq: int, public_base_url: str | None) -> tuple:
@@ -150,7 +174,7 @@ def cached(max_age_setting: str) -> Callable:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
-                return send(entry_of(response, None), None)
+                return send(entry_of(response, None))
             key = cache_key(request.environ, head.seq, app.config["PUBLIC_BASE_URL"])
             cache: RenderCache = app.extensions["render_cache"]
             enabled = app.config["CACHE_ENABLED"]
@@ -159,10 +183,10 @@ def cached(max_age_setting: str) -> Callable:
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
-                entry = entry_of(response, app.config[max_age_setting], head.changed_at)
+                entry = entry_of(response, freshness(max_age_setting), head.changed_at)
                 if enabled:
                     cache.put(key, entry)
-            return send(entry, clipped_max_age(entry.max_age, head.next_due, now))
+            return send(entry, entry.freshness.header(head.next_due, now))
 
         return wrapper
 
@@ -178,7 +202,7 @@ def conditional(response: Response) -> Response:
         and "ETag" not in response.headers
         and not response.direct_passthrough
     ):
-        return send(entry_of(response, None), None)
+        return send(entry_of(response, None))
     return response
 
 
@@ -205,9 +229,7 @@ class ServeCached:
         entry = self.cache.get(cache_key(environ, head.seq, config["PUBLIC_BASE_URL"]))
         if entry is None:
             return self.flask(environ, start_response)
-        status, headers, body = answer(
-            entry, environ, clipped_max_age(entry.max_age, head.next_due, now)
-        )
+        status, headers, body = answer(entry, environ, entry.freshness.header(head.next_due, now))
         if status == 200:
             headers.append(("Content-Length", str(len(body))))
         start_response(STATUS_LINES[status], headers)

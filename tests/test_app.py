@@ -94,3 +94,46 @@ def test_a_request_reads_the_change_log_head_once(app, client, create, monkeypat
     assert client.get(path).status_code == 200  # a miss: rendered
     assert client.get(path).status_code == 200  # a hit: answered before Flask
     assert len(calls) == 2
+
+
+def test_shared_caches_may_hold_public_answers_briefly_and_browsers_revalidate(client, create):
+    """nginx or a CDN may keep a public answer SHARED_MAX_AGE s and serve it stale SHARED_STALE s
+    more while it revalidates: a write shows through such a cache within the sum (2 s)."""
+    article = create()
+    for path in ("/v1/articles", f"/v1/articles/{article['slug']}", "/v1/changes", "/v1/tags"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == (
+            "public, max-age=0, s-maxage=1, stale-while-revalidate=1"
+        ), path
+        again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304
+        assert again.headers["Cache-Control"] == response.headers["Cache-Control"]
+
+
+def test_no_shared_cache_keeps_an_answer_past_a_scheduled_instant(client, create):
+    from datetime import UTC, datetime, timedelta
+
+    create()
+    create(published_at=(datetime.now(UTC) + timedelta(seconds=1.5)).isoformat())
+    header = client.get("/v1/articles").headers["Cache-Control"]
+    assert header in (
+        "public, max-age=0, s-maxage=1",  # the instant is 1 s away: no time left to serve stale
+        "public, max-age=0, s-maxage=0",  # or less than 1 s
+    ), header
+
+
+def test_answers_with_credentials_are_not_for_shared_caches(client, create, auth):
+    article = create()
+    response = client.get(f"/v1/articles/{article['id']}", headers=auth)
+    assert response.headers["Cache-Control"] == "no-cache"
+
+
+def test_shared_caching_can_be_turned_off(database_url):
+    from api import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SHARED_MAX_AGE": 0})
+    try:
+        response = app.test_client().get("/v1/articles")
+        assert response.headers["Cache-Control"] == "public, max-age=0"
+    finally:
+        app.extensions["store"].close()
