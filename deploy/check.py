@@ -1,0 +1,249 @@
+"""`make deploy-check`: the production set (deploy/stack.py) checked end to end, as users meet it.
+
+Starts PostgreSQL's database, two app servers, the delivery process and nginx on loopback
+ports, then checks: reads and writes through nginx; a write through one app server served by
+the other and through nginx within 2 s (the distribution over 8 writes is printed); a
+scheduled article through nginx within 1 s of its instant; 304s; gzip that decodes to the same
+bytes; 200 slow clients absorbed; a long-poll through nginx woken by a write through another
+server; a webhook delivered once. Exits non-zero when any check fails.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from deploy.stack import Stack
+
+ARTICLE = {
+    "headline": "Probe aus dem Rechenzentrum",
+    "lead": "Ein Artikel, den die Prüfung der Auslieferung schreibt.",
+    "body_text": "Er geht durch nginx und zwei Anwendungsserver.",
+    "section": "technik",
+    "status": "published",
+}
+POLL = 0.05  # seconds between two looks for an article; a measured delay may include one
+failures: list[str] = []
+
+
+def request(url: str, method: str = "GET", body=None, headers=None, timeout: float = 10):
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def check(name: str, ok: bool, detail: str = "") -> None:
+    print(f"{'ok  ' if ok else 'FAIL'}  {name}{': ' + detail if detail else ''}", flush=True)
+    if not ok:
+        failures.append(name)
+
+
+def write(stack: Stack, base: str, **fields) -> dict:
+    auth = {"Authorization": f"Bearer {stack.token}"}
+    status, _, body = request(base + "/v1/articles", "POST", {**ARTICLE, **fields}, auth)
+    assert status == 201, (status, body)
+    return json.loads(body)
+
+
+def listed_ids(url: str) -> list[str]:
+    return [a["id"] for a in json.loads(request(url)[2])["items"]]
+
+
+def seconds_until_listed(url: str, article_id: str, since: float, limit: float = 10) -> float:
+    while time.monotonic() - since < limit:
+        if article_id in listed_ids(url):
+            return time.monotonic() - since
+        time.sleep(POLL)
+    return float("inf")
+
+
+def check_reads_and_writes(stack: Stack) -> None:
+    a, b = stack.app_urls[:2]
+    article = write(stack, stack.url, headline="Durch nginx geschrieben")
+    status, headers, body = request(f"{stack.url}/v1/articles/{article['slug']}")
+    check("a write through nginx reads back through nginx", status == 200, headers.get("ETag"))
+    article = write(stack, a, headline="Durch Server A geschrieben")
+    check(
+        "a write through A is served by B at once", article["id"] in listed_ids(b + "/v1/articles")
+    )
+    drafts = write(stack, stack.url, headline="Entwurf", status="draft")
+    hidden = request(f"{stack.url}/v1/articles/{drafts['id']}")[0]
+    auth = {"Authorization": f"Bearer {stack.token}"}
+    seen = request(f"{stack.url}/v1/articles/{drafts['id']}", headers=auth)[0]
+    again = request(f"{stack.url}/v1/articles/{drafts['id']}")[0]
+    check(
+        "a draft: 404 to readers, 200 to a writer, never cached",
+        (hidden, seen, again) == (404, 200, 404),
+    )
+
+
+def check_freshness(stack: Stack) -> None:
+    url = stack.url + "/v1/articles?section=technik"
+    delays = []
+    for i in range(8):
+        request(url), request(url)  # the list is in nginx's cache
+        article = write(stack, stack.app_urls[0], headline=f"Frische {i}")
+        delays.append(seconds_until_listed(url, article["id"], time.monotonic()))
+        time.sleep(0.3 * i % 1.1)  # writes land at different points of the cache's second
+    worst = max(delays)
+    check(  # 1 s of s-maxage, and nginx serves through the whole of its last second
+        "a write through A shows through nginx within 2 s (8 writes)",
+        worst <= 2 + POLL,
+        f"min {min(delays):.2f} s, median {statistics.median(delays):.2f} s, max {worst:.2f} s",
+    )
+
+
+def check_scheduled(stack: Stack) -> None:
+    url = stack.url + "/v1/articles?section=termine"
+    instant = datetime.now(UTC) + timedelta(seconds=4)
+    article = write(stack, stack.app_urls[1], section="termine", published_at=instant.isoformat())
+    while datetime.now(UTC) < instant - timedelta(seconds=0.5):
+        check_early = article["id"] in listed_ids(url)
+        if check_early:
+            break
+        time.sleep(0.1)
+    check("a scheduled article is not shown before its instant", not check_early)
+    late = seconds_until_listed(url, article["id"], time.monotonic()) - 0.5
+    check(
+        "a scheduled article shows through nginx within 1 s of its instant",
+        late <= 1,
+        f"{max(late, 0):.2f} s after",
+    )
+
+
+def check_conditional_and_gzip(stack: Stack) -> None:
+    for path in ("/feeds/rss.xml", "/v1/articles", "/feeds/atom.xml"):
+        status, headers, plain = request(stack.url + path)
+        etag = headers.get("ETag")
+        status304 = request(stack.url + path, headers={"If-None-Match": etag})[0]
+        check(f"304 through nginx for {path}", status == 200 and status304 == 304)
+        _, zipped_headers, zipped = request(stack.url + path, headers={"Accept-Encoding": "gzip"})
+        same = zipped_headers.get("Content-Encoding") == "gzip" and gzip.decompress(zipped) == plain
+        check(
+            f"gzip for {path} decodes to the same bytes",
+            same,
+            f"{len(plain)} → {len(zipped)} bytes",
+        )
+
+
+def check_slow_clients(stack: Stack, count: int = 200) -> None:
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.create_connection(("127.0.0.1", stack.proxy_port))
+            s.sendall(b"GET /v1/articles HTTP/1.1\r\nHost: x\r\n")  # and never the end
+            sockets.append(s)
+        times = []
+        for _ in range(10):
+            started = time.monotonic()
+            status = request(stack.url + "/v1/articles?section=technik", timeout=5)[0]
+            times.append(time.monotonic() - started if status == 200 else float("inf"))
+        check(
+            f"{count} slow clients absorbed by nginx",
+            max(times) < 1,
+            f"slowest of 10 requests {max(times) * 1000:.0f} ms",
+        )
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def check_long_poll(stack: Stack) -> None:
+    head = json.loads(request(stack.url + "/v1/changes?since=0&limit=1000")[2])["next_since"]
+    result: dict = {}
+
+    def wait() -> None:
+        started = time.monotonic()
+        status, _, body = request(f"{stack.url}/v1/changes?since={head}&wait=20", timeout=30)
+        result.update(
+            status=status,
+            body=json.loads(body),
+            at=time.monotonic(),
+            took=time.monotonic() - started,
+        )
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(1)
+    article = write(stack, stack.app_urls[1], headline="Weckt die Wartenden")
+    written = time.monotonic()
+    waiter.join(25)
+    ids = [c["id"] for c in result.get("body", {}).get("changes", [])]
+    check(
+        "a long-poll through nginx wakes on a write through another server",
+        result.get("status") == 200 and article["id"] in ids,
+        f"answered {result.get('at', float('inf')) - written:.2f} s after the write",
+    )
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def check_webhook(stack: Stack) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        auth = {"Authorization": f"Bearer {stack.token}"}
+        hook_url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        status, _, body = request(stack.url + "/v1/webhooks", "POST", {"url": hook_url}, auth)
+        check("a webhook is registered through nginx", status == 201, body.decode()[:80])
+        article = write(stack, stack.app_urls[0], headline="Für den Webhook")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            ids = [json.loads(b).get("id") for _, b in Receiver.received]
+            if article["id"] in ids:
+                break
+            time.sleep(0.1)
+        time.sleep(2)  # a second delivery of the same change would arrive by now
+        message_ids = [h.get("webhook-id") for h, _ in Receiver.received]
+        delivered = [json.loads(b).get("id") for _, b in Receiver.received].count(article["id"])
+        check(
+            "webhooks are delivered once",
+            delivered == 1 and len(message_ids) == len(set(message_ids)),
+            f"{len(Receiver.received)} deliveries, {delivered} of the new article",
+        )
+    finally:
+        server.shutdown()
+
+
+def main() -> int:
+    started = time.monotonic()
+    with Stack() as stack:
+        print(f"nginx on {stack.url}, app servers {', '.join(stack.app_urls)}", flush=True)
+        check_reads_and_writes(stack)
+        check_freshness(stack)
+        check_scheduled(stack)
+        check_conditional_and_gzip(stack)
+        check_slow_clients(stack)
+        check_long_poll(stack)
+        check_webhook(stack)
+    print(f"{len(failures)} failed in {time.monotonic() - started:.0f} s", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The production set on one machine, on loopback ports: PostgreSQL (a database of its own),
+two or more app servers, the webhook delivery process, and nginx in front (deploy/nginx.conf).
+
+`deploy/check.py` checks it end to end and `bench/proxy.py` measures it; both start it with
+`Stack`, which stops everything and drops its database when it ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get(
+    "DEPLOY_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up") from None
+            time.sleep(0.2)
+
+
+class Stack:
+    """Start the set; `with Stack() as stack:` stops it again, whatever happens."""
+
+    def __init__(self, instances: int = 2, workers: int = 2, delivery: bool = True, env=None):
+        self.instances, self.workers, self.delivery = instances, workers, delivery
+        self.extra_env = env or {}
+        self.processes: list[subprocess.Popen] = []
+        self.run_dir = Path(tempfile.mkdtemp(prefix="newswire-deploy-"))
+        self.admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.database = f"newswire_deploy_{uuid.uuid4().hex[:8]}"
+        self.proxy_port = free_port()
+        self.url = f"http://127.0.0.1:{self.proxy_port}"  # through nginx
+        self.app_urls: list[str] = []
+        self.token = ""
+
+    # --- the parts ------------------------------------------------------------------------
+
+    @property
+    def database_url(self) -> str:
+        return self.admin.url.set(database=self.database).render_as_string(hide_password=False)
+
+    def env(self, **more: str) -> dict:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "PUBLIC_BASE_URL": self.url,
+            "SECRET_KEY": "deploy-check-secret",
+            "ACCESS_LOG": "",
+            **self.extra_env,
+            **more,
+        }
+
+    def flask(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "news", *args],
+            cwd=ROOT, env=self.env(), check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        return done.stdout.strip()
+
+    def start(self, command: list[str], **env: str) -> subprocess.Popen:
+        log = open(self.run_dir / f"process-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self.processes.append(process)
+        return process
+
+    def start_app(self) -> str:
+        port = free_port()
+        self.start(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+            PORT=str(port), WORKERS=str(self.workers),
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url + "/health")
+        self.app_urls.append(url)
+        return url
+
+    def nginx_conf(self) -> str:
+        template = string.Template((ROOT / "deploy" / "nginx.conf").read_text())
+        upstreams = " ".join(f"server {u.removeprefix('http://')};" for u in self.app_urls)
+        return template.safe_substitute(
+            LISTEN=f"127.0.0.1:{self.proxy_port}", UPSTREAMS=upstreams, RUN_DIR=str(self.run_dir)
+        )
+
+    def start_nginx(self) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if os.geteuid() == 0:  # nginx's workers run as www-data: let them write here
+            self.run_dir.chmod(0o755)
+            for name in ("cache", "proxy", "client_body", "fastcgi", "uwsgi", "scgi"):
+                (self.run_dir / name).mkdir(exist_ok=True)
+                shutil.chown(self.run_dir / name, "www-data", "www-data")
+        conf = self.run_dir / "nginx.conf"
+        conf.write_text(self.nginx_conf())
+        self.start([nginx, "-c", str(conf), "-e", str(self.run_dir / "error.log")])
+        wait_until_up(self.url + "/health")
+
+    # --- the whole set ----------------------------------------------------------------------
+
+    def __enter__(self) -> Stack:
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.database}"'))
+            self.flask("migrate")
+            self.token = self.flask("token", "create", "deploy-check")
+            for _ in range(self.instances):
+                self.start_app()
+            if self.delivery:
+                self.start([sys.executable, "-m", "flask", "--app", "wsgi", "news", "deliver"])
+            self.start_nginx()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        self.admin.dispose()
+        if not os.environ.get("DEPLOY_KEEP_LOGS"):
+            shutil.rmtree(self.run_dir, ignore_errors=True)
