@@ -121,13 +121,17 @@ class Freshness:
 
     def header(self, next_due: datetime | None, now: datetime) -> str:
         """Cache-Control, every lifetime cut so that no cache, whether it serves fresh or stale,
-        holds the answer past the next scheduled instant."""
+        holds the answer past the next scheduled instant.
+
+        Caches count ages in whole seconds (nginx stores "valid until" as a second and serves
+        through the whole of it), so shared lifetimes end a second before the instant."""
         left = None if next_due is None else max(0, math.floor((next_due - now).total_seconds()))
         max_age = self.max_age if left is None else min(self.max_age, left)
         value = f"public, max-age={max_age}"
         if self.shared:
-            shared = self.shared if left is None else min(self.shared, left)
-            stale = self.stale if left is None else min(self.stale, left - shared)
+            room = None if left is None else max(0, left - 1)
+            shared = self.shared if room is None else min(self.shared, room)
+            stale = self.stale if room is None else min(self.stale, room - shared)
             value += f", s-maxage={shared}"
             if stale > 0:
                 value += f", stale-while-revalidate={stale}"

@@ -18,9 +18,10 @@ def from_environment() -> dict:
         "FEED_MAX_AGE": int(os.environ.get("FEED_MAX_AGE", "60")),
         "API_MAX_AGE": int(os.environ.get("API_MAX_AGE", "0")),
         # how long a shared cache (nginx, a CDN) may hold a public answer, and serve it stale
-        # while it revalidates: a write shows through such a cache within the sum
+        # while it revalidates; caches count whole seconds, so a write shows through such a
+        # cache within the sum plus one second (2 s by default)
         "SHARED_MAX_AGE": int(os.environ.get("SHARED_MAX_AGE", "1")),
-        "SHARED_STALE": int(os.environ.get("SHARED_STALE", "1")),
+        "SHARED_STALE": int(os.environ.get("SHARED_STALE", "0")),
         "CACHE_ENABLED": os.environ.get("CACHE_ENABLED", "1") not in ("0", "false", "no"),
         "SITE_TIMEZONE": time_zone(os.environ.get("SITE_TIMEZONE", "Europe/Berlin")),
         "SECTION_NAMES": section_names(os.environ.get("SECTION_NAMES", "{}")),
