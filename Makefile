@@ -2,13 +2,14 @@
 #              with deploy/gunicorn.conf.py (gevent workers; PORT, WORKERS, … from the environment)
 # make test  — set up .venv with test tools, run the whole suite
 # make bench — the speed benchmark (bench/README.md); BENCH_ARGS=--quick for a short run
+# make deploy-check — the production set (deploy/) on loopback ports, checked end to end
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
 WORKERS ?= 4
 BIN = $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench deploy-check clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,10 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+deploy-check: $(VENV)/.runtime
+	command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx)
+	$(BIN)/python -m deploy.check
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
