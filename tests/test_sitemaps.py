@@ -157,7 +157,7 @@ def test_sitemaps_answer_304_and_change_with_the_next_write(client, create):
     create(published_at="2026-11-20T09:30:00Z")
     for path in ("/sitemap.xml", "/sitemaps/articles-2026-11-20.xml", "/robots.txt"):
         response = client.get(path)
-        assert response.headers["Cache-Control"] == "public, max-age=60"
+        assert response.headers["Cache-Control"] == "public, max-age=60, s-maxage=1"
         assert response.headers["Last-Modified"]
         again = client.get(path, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304 and again.headers["ETag"] == response.headers["ETag"]
