@@ -43,6 +43,7 @@ from schemas.search import (
 )
 
 SLOTS = 1 << 15
+LOWEST = -(2**62)  # below every key (the year 1 is about -2**60.8)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BM25 = "bm25(article_search_fts, 10.0, 4.0, 1.0, 0.0)"  # headline, lead, body, facets
 TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
@@ -100,10 +101,15 @@ def key_of(moment: datetime) -> int:
 def file(session: Session, article: Article) -> None:
     """File the article's words while it is published, and only then (called by settle)."""
     is_postgres = session.get_bind().dialect.name == "postgresql"
+    number = session.scalar(
+        text("SELECT filed FROM article_search WHERE article_id = :id"), {"id": article.id}
+    )
     unfile(session, article.id, is_postgres)
     filed = facets(article)  # empty unless the article is published
     if not filed:
         return
+    if number is None:  # filed for the first time: after everything filed so far
+        number = session.scalar(text("SELECT coalesce(max(filed), 0) + 1 FROM article_search"))
     key = first_key(article.published_at, article.id)
     taken = set(
         session.scalars(
@@ -112,7 +118,7 @@ def file(session: Session, article: Article) -> None:
     )
     while key in taken:
         key += 1
-    row = entry(key, article.id, article.headline, article.lead, article.body_text, filed)
+    row = entry(key, number, article.id, article.headline, article.lead, article.body_text, filed)
     insert(session.connection(), [row], is_postgres)
 
 
@@ -130,9 +136,10 @@ def unfile(session: Session, article_id: str, is_postgres: bool) -> None:
     session.execute(text("DELETE FROM article_search WHERE article_id = :id"), {"id": article_id})
 
 
-def entry(key, article_id, headline, lead, body_text, article_facets) -> dict:
+def entry(key, number, article_id, headline, lead, body_text, article_facets) -> dict:
     return {
         "key": key,
+        "filed": number,
         "article_id": article_id,
         "headline": headline,
         "lead": lead,
@@ -148,7 +155,8 @@ def insert(conn: Connection, rows: list[dict], is_postgres: bool, with_fts: bool
     if is_postgres:
         conn.execute(
             text(
-                "INSERT INTO article_search (key, article_id, document) VALUES (:key, :article_id,"
+                "INSERT INTO article_search (key, filed, article_id, document)"
+                " VALUES (:key, :filed, :article_id,"
                 " setweight(to_tsvector('german', :headline), 'A')"
                 " || setweight(to_tsvector('german', :lead), 'B')"
                 " || setweight(to_tsvector('german', :body), 'C')"
@@ -164,8 +172,8 @@ def insert(conn: Connection, rows: list[dict], is_postgres: bool, with_fts: bool
     ]
     conn.execute(
         text(
-            "INSERT INTO article_search (key, article_id, headline, lead, body, facets)"
-            " VALUES (:key, :article_id, :headline, :lead, :body, :facets)"
+            "INSERT INTO article_search (key, filed, article_id, headline, lead, body, facets)"
+            " VALUES (:key, :filed, :article_id, :headline, :lead, :body, :facets)"
         ),
         rows,
     )
@@ -225,7 +233,10 @@ def fill(conn: Connection, echo: Callable[[str], None] = print, batch: int = 200
             if last_key is not None and key <= last_key:
                 key = last_key + 1
             last_key = key
-            entries.append(entry(key, row.id, row.headline, row.lead, row.body_text, filed[row.id]))
+            number = done + len(entries) + 1
+            entries.append(
+                entry(key, number, row.id, row.headline, row.lead, row.body_text, filed[row.id])
+            )
         insert(conn, entries, is_postgres, with_fts=False)
         done += len(rows)
         after = (rows[-1].published_at, rows[-1].id)
@@ -298,7 +309,14 @@ def pg_spellings(term: Term) -> list[str]:
 
 
 def search_sql(
-    db: Database, query: dict, now: datetime, hi: int, lo: int | None, limit: int, rank: bool
+    db: Database,
+    query: dict,
+    now: datetime,
+    hi: int,
+    lo: int | None,
+    limit: int,
+    rank: bool,
+    filed: int | None = None,
 ) -> tuple[str, dict]:
     """Matches of the query that pass every filter and the visibility rule, newest first:
     (document, key) rows, or (key, score) rows when `rank`."""
@@ -311,7 +329,7 @@ def search_sql(
     if query.get("published_before"):
         hi = min(hi, key_of(query["published_before"]) + SLOTS - 1)
     if query.get("published_after"):
-        lo = max(lo if lo is not None else -(2**63), key_of(query["published_after"]))
+        lo = max(lo if lo is not None else LOWEST, key_of(query["published_after"]))
     params["hi"] = hi
     where = [PUBLISHED_SQL, "a.published_at <= %(now)s"]  # the visibility rule (models)
     if db.is_postgres:
@@ -336,6 +354,9 @@ def search_sql(
     if lo is not None:
         where.append(f"{key} >= %(lo)s")
         params["lo"] = lo
+    if filed is not None:
+        where.append("s.filed <= %(filed)s")
+        params["filed"] = filed
     if query.get("published_after"):
         where.append("a.published_at > %(published_after)s")
     if query.get("published_before"):
@@ -366,26 +387,28 @@ def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[lis
 def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
     """A page of the newest RANKED matches in order of relevance, ties newest first.
 
-    The first page fixes the window (the keys from the RANKED-th newest match to now) in its
-    cursor; later pages rank the same window again and continue after the last article shown.
+    The first page fixes the window in its cursor: the keys from the RANKED-th newest match to
+    now, of the articles filed by then (an edit keeps an article's place, `file`). Later pages
+    rank the same window again and continue after the last article shown.
     """
     limit = query.get("limit", 20)
     if query.get("cursor"):
-        lo, hi, after, position = decode(cursors, query["cursor"], "r")
-        bound = 2 * RANKED  # articles filed into the window since: ranked too, up to a bound
+        lo, hi, filed, after, position = decode(cursors, query["cursor"], "r")
+        bound = 2 * RANKED  # articles edited into matching since: ranked too, up to a bound
     else:
         lo, hi, after, position = None, key_of(now) + SLOTS - 1, None, 0
+        filed = db.query("SELECT coalesce(max(filed), 0) FROM article_search", {})[0][0]
         bound = RANKED
-    window = db.query(*search_sql(db, query, now, hi, lo, bound, rank=True))
+    window = db.query(*search_sql(db, query, now, hi, lo, bound, rank=True, filed=filed))
     if lo is None:
-        lo = window[-1][0] if len(window) == RANKED else -(2**63)
+        lo = window[-1][0] if len(window) == RANKED else LOWEST
     ranked = [key for key, _ in sorted(window, key=lambda row: (-row[1], -row[0]))]
     if after is not None and after in ranked:
         position = ranked.index(after) + 1
     page = ranked[position : position + limit]
     payload = None
     if position + limit < len(ranked):
-        payload = ["r", lo, hi, page[-1], position + limit]
+        payload = ["r", lo, hi, filed, page[-1], position + limit]
     return documents(db, page), payload
 
 
@@ -415,7 +438,7 @@ def decode(cursors, cursor: str, kind: str) -> list[int]:
         or not payload
         or payload[0] != kind
         or not all(type(v) is int and abs(v) < 2**63 for v in payload[1:])
-        or len(payload) != (2 if kind == "s" else 5)
+        or len(payload) != (2 if kind == "s" else 6)
     ):
         raise BadCursor(cursor)
     return payload[1:]

@@ -28,6 +28,7 @@ def upgrade() -> None:
         op.execute(
             "CREATE TABLE article_search ("
             " key bigint PRIMARY KEY,"
+            " filed bigint NOT NULL,"
             " article_id varchar(36) NOT NULL UNIQUE REFERENCES articles (id) ON DELETE CASCADE,"
             " document tsvector NOT NULL)"
         )
@@ -37,6 +38,7 @@ def upgrade() -> None:
         op.create_table(
             "article_search",
             sa.Column("key", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+            sa.Column("filed", sa.Integer(), nullable=False),
             sa.Column("article_id", sa.String(length=36), nullable=False, unique=True),
             sa.Column("headline", sa.Text(), nullable=False),
             sa.Column("lead", sa.Text(), nullable=False),
@@ -49,6 +51,7 @@ def upgrade() -> None:
             " content='article_search', content_rowid='key',"
             " tokenize=\"unicode61 remove_diacritics 0 tokenchars '_-'\")"
         )
+    op.create_index("ix_article_search_filed", "article_search", ["filed"])
     fill(conn, lambda line: print(line, file=sys.stderr, flush=True))
 
 
