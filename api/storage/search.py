@@ -240,7 +240,8 @@ def fill(conn: Connection, echo: Callable[[str], None] = print, batch: int = 200
         insert(conn, entries, is_postgres, with_fts=False)
         done += len(rows)
         after = (rows[-1].published_at, rows[-1].id)
-        echo(f"  search index: {done:,} of {total:,} articles")
+        if done == total or done % 100_000 < batch:
+            echo(f"  search index: {done:,} of {total:,} articles")
     if done and not is_postgres:
         echo("  search index: building the FTS5 index")
         conn.execute(text("INSERT INTO article_search_fts (article_search_fts) VALUES ('rebuild')"))
@@ -257,7 +258,8 @@ def fts_match(query: SearchQuery, wanted_facets: list[str]) -> str:
     )
     for term in query.excluded:
         groups = f"({groups}) NOT {fts_phrase(term)}"
-    match = "{headline lead body} : (" + groups + ")"
+    # no column filter needed: a text's words never hold "_", every facet word does
+    match = "(" + groups + ")"
     for word in wanted_facets:
         match += ' AND facets : "' + word.replace('"', '""') + '"'
     return match
