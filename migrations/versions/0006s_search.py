@@ -52,10 +52,16 @@ def upgrade() -> None:
             " tokenize=\"unicode61 remove_diacritics 0 tokenchars '_-'\")"
         )
     op.create_index("ix_article_search_filed", "article_search", ["filed"])
+    # the visibility rule of a match, read from an index: SQLite would otherwise read each
+    # matching article's row past its body (overflow pages) to reach its status
+    op.create_index(
+        "ix_articles_visible", "articles", ["id", "status", "deleted_at", "published_at"]
+    )
     fill(conn, lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_visible", "articles")
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE article_search_fts")
     op.drop_table("article_search")
