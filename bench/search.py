@@ -1,7 +1,7 @@
 """Search speed: p50 of typical searches through the store, one connection, no caches.
 
     python -m bench.search                      # 1,000 and 100,000 articles on SQLite
-    python -m bench.search --sizes 1000 --pg postgresql+psycopg://postgres@127.0.0.1/bench
+    python -m bench.search --sizes "" --pg postgresql+psycopg://postgres@127.0.0.1/bench
 
 Databases come from bench/load.py (cached in bench/data/ like `make bench`'s). Each size gets
 RARE articles written through the store (the write path, timed with the index and without it,
@@ -127,10 +127,11 @@ def measure(label: str, url: str) -> None:
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
-    cli.add_argument("--sizes", default="1000,100000")
-    cli.add_argument("--pg", help="a PostgreSQL URL to load the first size into (emptied first)")
+    cli.add_argument("--sizes", default="1000,100000", help="SQLite sizes, comma-separated")
+    cli.add_argument("--pg", help="a PostgreSQL database to load and measure (emptied first)")
+    cli.add_argument("--pg-size", type=int, default=100_000)
     args = cli.parse_args()
-    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes = [int(n) for n in args.sizes.split(",") if n]
     for n in sizes:
         measure(f"SQLite, {n:,} articles", database(n))
     if args.pg:
@@ -140,8 +141,8 @@ def main() -> None:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
-        load(args.pg, sizes[0])
-        measure(f"PostgreSQL, {sizes[0]:,} articles", args.pg)
+        load(args.pg, args.pg_size)
+        measure(f"PostgreSQL, {args.pg_size:,} articles", args.pg)
 
 
 if __name__ == "__main__":
