@@ -130,11 +130,12 @@ def main() -> None:
     cli.add_argument("--sizes", default="1000,100000", help="SQLite sizes, comma-separated")
     cli.add_argument("--pg", help="a PostgreSQL database to load and measure (emptied first)")
     cli.add_argument("--pg-size", type=int, default=100_000)
+    cli.add_argument("--pg-loaded", action="store_true", help="measure --pg as it is")
     args = cli.parse_args()
     sizes = [int(n) for n in args.sizes.split(",") if n]
     for n in sizes:
         measure(f"SQLite, {n:,} articles", database(n))
-    if args.pg:
+    if args.pg and not args.pg_loaded:
         from sqlalchemy import create_engine, text
 
         engine = create_engine(args.pg)
@@ -142,6 +143,7 @@ def main() -> None:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
         load(args.pg, args.pg_size)
+    if args.pg:
         measure(f"PostgreSQL, {args.pg_size:,} articles", args.pg)
 
 

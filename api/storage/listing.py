@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api.storage import search
+from api.storage import matching
 from api.storage.db import Database, as_utc, utcnow
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor, Gone, NotFound
@@ -83,7 +83,7 @@ def list_articles(
 ) -> tuple[list[Document], str | None]:
     """A page of visible articles, newest first, and the cursor of the next page."""
     if query.get("q"):
-        return search.list_matches(db, cursors, query, base_url, utcnow())
+        return matching.list_matches(db, cursors, query, base_url, utcnow())
     limit = query.get("limit", 20)
     rows = db.query(*list_sql(db, cursors, query, limit, utcnow()))
     items = [Document(on_base(row[0], base_url)) for row in rows[:limit]]
@@ -98,7 +98,7 @@ def list_sql(
     db: Database, cursors: Cursors, query: dict, limit: int, now: datetime
 ) -> tuple[str, dict]:
     """The list as one keyset query on (published_at, id), in plain SQL for Database.query
-    (a `q` is answered by the search index instead: search.list_matches).
+    (a `q` is answered by the search index instead: matching.list_matches).
 
     A tag, author or language filter reads ix_article_facets_listing from the first such
     value (the other values are checked by primary key); otherwise ix_articles_section (with
