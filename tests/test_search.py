@@ -82,11 +82,11 @@ def test_relevance_puts_headline_above_lead_above_body(client, create):
     assert ids(client, q="Rutte") == ids(client, q="Rutte", sort="published") == newest_first
 
 
-@pytest.fixture(params=["few", "many"])
+@pytest.fixture(params=["by-key", "from-gin"])
 def plan(request, monkeypatch):
-    """On PostgreSQL, both ways of reading matches: collected from GIN, or by key (matching)."""
-    if request.param == "many":
-        monkeypatch.setattr(matching, "FEW", 1)
+    """On PostgreSQL, both ways of reading matches: newest first by key, and from GIN."""
+    if request.param == "from-gin":
+        monkeypatch.setattr(matching, "RECENT", 1)
 
 
 def test_every_filter_combines_with_q(client, create, plan):

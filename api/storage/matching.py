@@ -24,7 +24,7 @@ BM25 = "bm25(article_search_fts, 10.0, 4.0, 1.0, 0.0)"  # headline, lead, body, 
 TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
 UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
 VARIANTS = 8  # spellings of one phrase tried on PostgreSQL (see pg_spellings)
-FEW = 2000  # matches PostgreSQL collects from the GIN index before ordering them (`matches`)
+RECENT = 5000  # index entries PostgreSQL checks newest first before asking GIN (`matches`)
 
 
 def fts_match(query: SearchQuery, wanted_facets: list[str]) -> str:
@@ -95,12 +95,11 @@ def search_sql(
     limit: int,
     rank: bool,
     filed: int | None = None,
-    keys: list[int] | None = None,
-    only_keys: bool = False,
+    gin_first: bool = False,
 ) -> tuple[str, dict]:
     """Matches of the query that pass every filter and the visibility rule, newest first:
-    (document, key) rows, or (key, score) rows when `rank`; only among `keys` if given.
-    With `only_keys`, the keys of matching index entries in no order (PostgreSQL only)."""
+    (document, key) rows, or (key, score) rows when `rank`. With `gin_first` (PostgreSQL),
+    every match is first collected from the GIN index, then ordered (see `matches`)."""
     search: SearchQuery = query["q"]
     params: dict[str, Any] = {"now": db.db_time(now), "limit": limit}
     wanted = query_facets(query)
@@ -134,13 +133,11 @@ def search_sql(
     if filed is not None:
         index.append("s.filed <= %(filed)s")
         params["filed"] = filed
-    if keys is not None:
-        index.append("s.key = ANY(%(keys)s)")
-        params["keys"] = keys
-    if only_keys:
-        return "SELECT s.key FROM article_search s WHERE " + " AND ".join(index) + (
-            " LIMIT %(limit)s"
-        ), params
+    prefix = ""
+    if gin_first:
+        conditions = " AND ".join(index)
+        prefix = f"WITH m AS MATERIALIZED (SELECT s.key FROM article_search s WHERE {conditions}) "
+        index.append("s.key IN (SELECT key FROM m)")
     where = [PUBLISHED_SQL, "a.published_at <= %(now)s", *index]  # visibility rule (models)
     for name, condition in (
         ("published_after", "a.published_at > %(published_after)s"),
@@ -152,7 +149,7 @@ def search_sql(
             params[name] = db.db_time(query[name])
     columns = f"{key}, {score}" if rank else f"a.document, {key}"
     sql = (
-        f"SELECT {columns} FROM {source} WHERE "
+        f"{prefix}SELECT {columns} FROM {source} WHERE "
         + " AND ".join(where)
         + f" ORDER BY {key} DESC LIMIT %(limit)s"
     )
@@ -160,18 +157,28 @@ def search_sql(
 
 
 def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed=None) -> list:
-    """search_sql's rows. On PostgreSQL, a query with at most FEW matches first collects them
-    from the GIN index: its planner would otherwise read the primary key backwards, newest
-    first, hoping to meet LIMIT matches soon, which for a rare word means reading the whole
-    table. (With more than FEW, that backward read meets them soon enough.)"""
-    keys = None
-    if db.is_postgres:
-        sql, params = search_sql(db, query, now, hi, lo, FEW + 1, False, filed, only_keys=True)
-        found = [row[0] for row in db.query(sql, params)]
-        if not found:
-            return []
-        keys = found if len(found) <= FEW else None
-    return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed, keys))
+    """search_sql's rows: on SQLite one query, as FTS5 walks its matches newest first.
+
+    PostgreSQL's planner would read the keys backwards, checking each entry, hoping to meet
+    LIMIT matches soon: for a rare word, that reads the whole table. So it checks only the
+    newest RECENT entries that way (cheap however common the words); when those hold fewer
+    than `limit` matches, the rest are collected from the GIN index, then ordered.
+    """
+    if not db.is_postgres:
+        return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+    floor_sql = "SELECT key FROM article_search WHERE key <= %(hi)s"
+    if lo is not None:
+        floor_sql += " AND key >= %(lo)s"
+    floor_sql += " ORDER BY key DESC OFFSET %(recent)s LIMIT 1"
+    below = db.query(floor_sql, {"hi": hi, "lo": lo, "recent": RECENT})
+    if not below:  # no more than RECENT entries in the range
+        return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+    floor = below[0][0] + 1
+    rows = db.query(*search_sql(db, query, now, hi, floor, limit, rank, filed))
+    if len(rows) < limit:
+        rest = search_sql(db, query, now, floor - 1, lo, limit - len(rows), rank, filed, True)
+        rows += db.query(*rest)
+    return rows
 
 
 def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
