@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import feedparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.storage import matching
 from api.store import Store
@@ -353,6 +355,29 @@ def test_hostile_queries_give_results_or_a_problem_naming_q(client, create, q):
             assert_bad_query(response)
     response = client.get("/feeds/atom.xml", query_string={"q": q})
     assert response.status_code in (200, 400)
+
+
+SEARCH_BOX = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(['"', "-", "OR", "NEAR(", "*", "^", ":", "(", ")", "ä", "ß", "der"]),
+    ),
+    max_size=20,
+).map(" ".join)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=SEARCH_BOX, relevance=st.booleans())
+def test_any_typed_string_gives_results_or_a_problem_naming_q(client, q, relevance):
+    query = {"q": q, **({"sort": "relevance"} if relevance else {})}
+    response = client.get("/v1/articles", query_string=query)
+    assert response.status_code in (200, 400), (q, response.get_data(as_text=True))
+    if response.status_code == 400:
+        assert_bad_query(response)
 
 
 def test_facet_words_are_not_searchable_as_text(client, create):
