@@ -245,4 +245,6 @@ def feed_title_suffix(query: dict) -> str:
     parts = [query[k] for k in ("section", "language") if query.get(k)] + list(
         query.get("tag") or []
     )
+    if query.get("q"):
+        parts.append(query["q"].text)  # a saved search
     return (" – " + ", ".join(parts)) if parts else ""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from api.storage import search
 from api.storage.changelog import facets_of
 from api.storage.documents import public_form, render_document
 from api.storage.models import (
@@ -174,6 +175,8 @@ def load(url: str, n: int, seed: int = 1, batch: int = 5000) -> None:
                         conn.execute(table.insert(), rows[name])
             if first and first % 100_000 == 0:
                 print(f"  {first:>9,} articles, {time.monotonic() - began:.0f}s", flush=True)
+    with store.engine.begin() as conn:  # the full-text index, as `flask news migrate` fills it
+        search.fill(conn, lambda line: print(line, flush=True))
     store.recount_facets()
     with store.engine.connect() as conn:
         with conn.begin():

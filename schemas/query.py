@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from schemas.fields import LanguageTag, PlainText, Rfc3339DateTime, Slug
+from schemas.search import RANKED, SearchText
 
 
 class QuerySchema(Schema):
@@ -32,18 +33,32 @@ class ArticleListQuery(FormatQuery):
     )
     language = LanguageTag()
     author = PlainText(100)
-    q = PlainText(200)
+    q = SearchText()
+    sort = fields.String(
+        validate=validate.OneOf(["published", "relevance"]),
+        load_default="published",
+        metadata={
+            "description": "published: newest first. relevance (with q): the best matches among"
+            f" the newest {RANKED:,}, headline above lead above body."
+        },
+    )
     published_after = Rfc3339DateTime()
     published_before = Rfc3339DateTime()
     updated_after = Rfc3339DateTime()
     limit = fields.Integer(validate=validate.Range(1, 100), load_default=20)
     cursor = fields.String(validate=validate.Length(max=500))
 
+    @validates_schema
+    def relevance_needs_q(self, data, **kwargs):
+        if data.get("sort") == "relevance" and not data.get("q"):
+            raise ValidationError("sort=relevance needs q.", "sort")
+
 
 class FeedQuery(QuerySchema):
     section = Slug(max_length=60)
     tag = fields.List(PlainText(50), validate=validate.Length(max=20))
     language = LanguageTag()
+    q = SearchText()  # a saved search, newest first
     limit = fields.Integer(validate=validate.Range(1, 100), load_default=50)
 
 

@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from api.storage import matching
 from api.storage.db import Database, as_utc, utcnow
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor, Gone, NotFound
@@ -81,6 +82,8 @@ def list_articles(
     db: Database, cursors: Cursors, query: dict, base_url: str
 ) -> tuple[list[Document], str | None]:
     """A page of visible articles, newest first, and the cursor of the next page."""
+    if query.get("q"):
+        return matching.list_matches(db, cursors, query, base_url, utcnow())
     limit = query.get("limit", 20)
     rows = db.query(*list_sql(db, cursors, query, limit, utcnow()))
     items = [Document(on_base(row[0], base_url)) for row in rows[:limit]]
@@ -94,7 +97,8 @@ def list_articles(
 def list_sql(
     db: Database, cursors: Cursors, query: dict, limit: int, now: datetime
 ) -> tuple[str, dict]:
-    """The list as one keyset query on (published_at, id), in plain SQL for Database.query.
+    """The list as one keyset query on (published_at, id), in plain SQL for Database.query
+    (a `q` is answered by the search index instead: matching.list_matches).
 
     A tag, author or language filter reads ix_article_facets_listing from the first such
     value (the other values are checked by primary key); otherwise ix_articles_section (with
@@ -124,18 +128,6 @@ def list_sql(
     if query.get("section"):
         where.append("a.section = %(section)s")
         params["section"] = query["section"]
-    for i, word in enumerate((query.get("q") or "").split()):
-        # plain substring search; a full-text index is the search issue's job. Both sides
-        # are folded by the database (SQLite's lower() folds ASCII letters only).
-        like = (
-            "a.{0} ILIKE %(q{1})s ESCAPE '\\'"
-            if db.is_postgres
-            else "lower(a.{0}) LIKE lower(%(q{1})s) ESCAPE '\\'"
-        )
-        columns = ("headline", "lead", "body_text")
-        where.append("(" + " OR ".join(like.format(c, i) for c in columns) + ")")
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params[f"q{i}"] = f"%{escaped}%"
     for name, condition in (
         ("published_after", f"{at} > %(published_after)s"),
         ("published_before", f"{at} < %(published_before)s"),

@@ -100,6 +100,7 @@ class Article(Base):
         Index("ix_articles_listing", "status", "published_at", "id"),
         Index("ix_articles_section", "section", "status", "published_at", "id"),
         Index("ix_articles_updated", "updated_at"),
+        Index("ix_articles_visible", "id", "status", "deleted_at", "published_at"),  # search
     )
 
 

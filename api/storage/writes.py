@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from api.storage import changelog
+from api.storage import changelog, search
 from api.storage.db import Database, utcnow
 from api.storage.documents import Document, article_document, on_base
 from api.storage.errors import Gone, IdempotencyConflict
@@ -213,6 +213,7 @@ def settle(session: Session, article: Article, now: datetime) -> None:
     session.refresh(article)
     before = changelog.filed_facets(session, article.id)
     after = changelog.file_facets(session, article)
+    search.file(session, article)  # its words, while it is published
     article.document = article_document(article, now)
     changelog.log(session, article, now, before, after)
     referrers = session.scalars(

@@ -1,0 +1,262 @@
+"""Pages of a search: the query as FTS5 MATCH or tsquery, newest first or by relevance.
+
+The index and its keys are search.py's. Newest first is a walk down the keys; by relevance,
+the newest RANKED matches are ranked (bm25 on SQLite, ts_rank_cd on PostgreSQL) and the cursor
+keeps that window, so pages stay put while articles are added. User text only ever reaches
+the database as bound parameters: quoted stems in the MATCH expression, or phrases given to
+phraseto_tsquery.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+from api.storage.db import Database
+from api.storage.documents import Document, on_base
+from api.storage.errors import BadCursor
+from api.storage.models import PUBLISHED_SQL
+from api.storage.search import LOWEST, SLOTS, key_of, query_facets, stems
+from schemas.search import RANKED, SearchQuery, Term
+
+BM25 = "bm25(article_search_fts, 10.0, 4.0, 1.0, 0.0)"  # headline, lead, body, facets
+TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
+UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
+VARIANTS = 8  # spellings of one phrase tried on PostgreSQL (see pg_spellings)
+RECENT = 5000  # index entries PostgreSQL checks newest first before asking GIN (`matches`)
+
+
+def fts_match(query: SearchQuery, wanted_facets: list[str]) -> str:
+    """The FTS5 MATCH expression: every word a quoted stem, so nothing typed is an operator."""
+    groups = " AND ".join(
+        "(" + " OR ".join(fts_phrase(term) for term in group) + ")" for group in query.groups
+    )
+    for term in query.excluded:
+        groups = f"({groups}) NOT {fts_phrase(term)}"
+    # no column filter needed: a text's words never hold "_", every facet word does
+    match = "(" + groups + ")"
+    for word in wanted_facets:
+        match += ' AND facets : "' + word.replace('"', '""') + '"'
+    return match
+
+
+def fts_phrase(term: Term) -> str:
+    stemmed = stems(" ".join(term.words))
+    return '"' + stemmed.replace('"', '""') + '"'
+
+
+def pg_tsquery(query: SearchQuery, params: dict) -> tuple[str, str]:
+    """The tsquery as SQL over bound parameters: (everything, the words that must match)."""
+    counter = itertools.count()
+
+    def term_sql(term: Term) -> str:
+        parts = []
+        for spelling in pg_spellings(term):
+            name = f"w{next(counter)}"
+            params[name] = spelling
+            parts.append(f"phraseto_tsquery('german', %({name})s)")
+        return "(" + " || ".join(parts) + ")"
+
+    positive = " && ".join(
+        "(" + " || ".join(term_sql(term) for term in group) + ")" for group in query.groups
+    )
+    everything = positive
+    for term in query.excluded:
+        everything = f"({everything}) && !!{term_sql(term)}"
+    return everything, positive
+
+
+def pg_spellings(term: Term) -> list[str]:
+    """The phrase as typed, with `oe` as `ö` and with `ö` as `oe` (and so on), so that Koeln
+    finds Köln and the other way round: PostgreSQL's Snowball folds `ö` to `o` but keeps `oe`.
+    At most VARIANTS spellings of a phrase (the first words vary first)."""
+    per_word = []
+    for word in term.words:
+        spellings = [word]
+        umlauted, transliterated = word, word
+        for plain, umlaut in UMLAUTS:
+            umlauted = umlauted.replace(plain, umlaut)
+            transliterated = transliterated.replace(umlaut, plain)
+        for spelling in (umlauted, transliterated):
+            if spelling not in spellings:
+                spellings.append(spelling)
+        per_word.append(spellings)
+    combos = itertools.islice(itertools.product(*per_word), VARIANTS)
+    return [" ".join(combo) for combo in combos]
+
+
+def search_sql(
+    db: Database,
+    query: dict,
+    now: datetime,
+    hi: int,
+    lo: int | None,
+    limit: int,
+    rank: bool,
+    filed: int | None = None,
+    gin_first: bool = False,
+) -> tuple[str, dict]:
+    """Matches of the query that pass every filter and the visibility rule, newest first:
+    (document, key) rows, or (key, score) rows when `rank`. With `gin_first` (PostgreSQL),
+    every match is first collected from the GIN index, then ordered (see `matches`)."""
+    search: SearchQuery = query["q"]
+    params: dict[str, Any] = {"now": db.db_time(now), "limit": limit}
+    wanted = query_facets(query)
+    if query.get("published_before"):
+        hi = min(hi, key_of(query["published_before"]) + SLOTS - 1)
+    if query.get("published_after"):
+        lo = max(lo if lo is not None else LOWEST, key_of(query["published_after"]))
+    params["hi"] = hi
+    if db.is_postgres:
+        everything, positive = pg_tsquery(search, params)
+        if wanted:
+            params["facets"] = " & ".join("'" + w.replace("'", "''") + "'" for w in wanted)
+            everything = f"({everything}) && CAST(%(facets)s AS tsquery)"
+        source = "article_search s JOIN articles a ON a.id = s.article_id"
+        key = "s.key"
+        index = [f"s.document @@ ({everything})", f"numnode({positive}) > 0"]
+        score = f"ts_rank_cd({TS_WEIGHTS}, s.document, {positive})"
+    else:
+        params["match"] = fts_match(search, wanted)
+        source = (
+            "article_search_fts JOIN article_search s ON s.key = article_search_fts.rowid"
+            " JOIN articles a ON a.id = s.article_id"
+        )
+        key = "article_search_fts.rowid"
+        index = ["article_search_fts MATCH %(match)s"]
+        score = f"-{BM25}"
+    index.append(f"{key} <= %(hi)s")
+    if lo is not None:
+        index.append(f"{key} >= %(lo)s")
+        params["lo"] = lo
+    if filed is not None:
+        index.append("s.filed <= %(filed)s")
+        params["filed"] = filed
+    prefix = ""
+    if gin_first:
+        conditions = " AND ".join(index)
+        prefix = f"WITH m AS MATERIALIZED (SELECT s.key FROM article_search s WHERE {conditions}) "
+        index.append("s.key IN (SELECT key FROM m)")
+    where = [PUBLISHED_SQL, "a.published_at <= %(now)s", *index]  # visibility rule (models)
+    for name, condition in (
+        ("published_after", "a.published_at > %(published_after)s"),
+        ("published_before", "a.published_at < %(published_before)s"),
+        ("updated_after", "a.updated_at > %(updated_after)s"),
+    ):
+        if query.get(name):
+            where.append(condition)
+            params[name] = db.db_time(query[name])
+    columns = f"{key}, {score}" if rank else f"a.document, {key}"
+    sql = (
+        f"{prefix}SELECT {columns} FROM {source} WHERE "
+        + " AND ".join(where)
+        + f" ORDER BY {key} DESC LIMIT %(limit)s"
+    )
+    return sql, params
+
+
+def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed=None) -> list:
+    """search_sql's rows: on SQLite one query, as FTS5 walks its matches newest first.
+
+    PostgreSQL's planner would read the keys backwards, checking each entry, hoping to meet
+    LIMIT matches soon: for a rare word, that reads the whole table. So it checks only the
+    newest RECENT entries that way (cheap however common the words); when those hold fewer
+    than `limit` matches, the rest are collected from the GIN index, then ordered.
+    """
+    if not db.is_postgres:
+        return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+    floor_sql = "SELECT key FROM article_search WHERE key <= %(hi)s"
+    if lo is not None:
+        floor_sql += " AND key >= %(lo)s"
+    floor_sql += " ORDER BY key DESC OFFSET %(recent)s LIMIT 1"
+    below = db.query(floor_sql, {"hi": hi, "lo": lo, "recent": RECENT})
+    if not below:  # no more than RECENT entries in the range
+        return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+    floor = below[0][0] + 1
+    rows = db.query(*search_sql(db, query, now, hi, floor, limit, rank, filed))
+    if len(rows) < limit:
+        rest = search_sql(db, query, now, floor - 1, lo, limit - len(rows), rank, filed, True)
+        rows += db.query(*rest)
+    return rows
+
+
+def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
+    """A page of matches, newest first: (documents, the next cursor's payload or None)."""
+    limit = query.get("limit", 20)
+    hi = key_of(now) + SLOTS - 1
+    if query.get("cursor"):
+        hi = min(hi, decode(cursors, query["cursor"], "s")[0] - 1)
+    rows = matches(db, query, now, hi, None, limit + 1, rank=False)
+    payload = ["s", rows[limit - 1][1]] if len(rows) > limit else None
+    return [row[0] for row in rows[:limit]], payload
+
+
+def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
+    """A page of the newest RANKED matches in order of relevance, ties newest first.
+
+    The first page fixes the window in its cursor: the keys from the RANKED-th newest match to
+    now, of the articles filed by then (an edit keeps an article's place, `file`). Later pages
+    rank the same window again and continue after the last article shown.
+    """
+    limit = query.get("limit", 20)
+    if query.get("cursor"):
+        lo, hi, filed, after, position = decode(cursors, query["cursor"], "r")
+        bound = 2 * RANKED  # articles edited into matching since: ranked too, up to a bound
+    else:
+        lo, hi, after, position = None, key_of(now) + SLOTS - 1, None, 0
+        filed = db.query("SELECT coalesce(max(filed), 0) FROM article_search", {})[0][0]
+        bound = RANKED
+    window = matches(db, query, now, hi, lo, bound, rank=True, filed=filed)
+    if lo is None:
+        lo = window[-1][0] if len(window) == RANKED else LOWEST
+    ranked = [key for key, _ in sorted(window, key=lambda row: (-row[1], -row[0]))]
+    if after is not None and after in ranked:
+        position = ranked.index(after) + 1
+    page = ranked[position : position + limit]
+    payload = None
+    if position + limit < len(ranked):
+        payload = ["r", lo, hi, filed, page[-1], position + limit]
+    return documents(db, page), payload
+
+
+def documents(db: Database, keys: list[int]) -> list[str]:
+    """The stored documents of these index entries, in this order."""
+    if not keys:
+        return []
+    params = {f"k{i}": key for i, key in enumerate(keys)}
+    names = ", ".join(f"%({name})s" for name in params)
+    rows = db.query(
+        "SELECT s.key, a.document FROM article_search s JOIN articles a ON a.id = s.article_id"
+        f" WHERE s.key IN ({names})",
+        params,
+    )
+    found = dict(rows)
+    return [found[key] for key in keys if key in found]
+
+
+def decode(cursors, cursor: str, kind: str) -> list[int]:
+    """The integers of a search cursor of this kind; BadCursor for anything else."""
+    try:
+        payload = cursors.serializer.loads(cursor)
+    except Exception as exc:
+        raise BadCursor(cursor) from exc
+    if (
+        not isinstance(payload, list)
+        or not payload
+        or payload[0] != kind
+        or not all(type(v) is int and abs(v) < 2**63 for v in payload[1:])
+        or len(payload) != (2 if kind == "s" else 6)
+    ):
+        raise BadCursor(cursor)
+    return payload[1:]
+
+
+def list_matches(
+    db: Database, cursors, query: dict, base_url: str, now: datetime
+) -> tuple[list[Document], str | None]:
+    """A page of a search: newest first (`sort=published`, the default) or by relevance."""
+    page = by_relevance if query.get("sort") == "relevance" else newest_first
+    found, payload = page(db, cursors, query, now)
+    cursor = cursors.serializer.dumps(payload) if payload else None
+    return [Document(on_base(document, base_url)) for document in found], cursor

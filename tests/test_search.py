@@ -1,0 +1,409 @@
+"""Full-text search (`q`) as a user sees it, on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from __future__ import annotations
+
+import feedparser
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.storage import matching
+from api.store import Store
+
+
+def ids(client, **params) -> list[str]:
+    response = client.get("/v1/articles", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+def found(client, q: str, **params) -> set[str]:
+    return set(ids(client, q=q, limit=100, **params))
+
+
+def assert_bad_query(response, field: str = "q") -> None:
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+
+
+def test_stemming_finds_other_forms_of_a_word(client, create):
+    one = create(headline="Regierung stellt Plan vor", lead="Kurz.", body_text="Text.")
+    many = create(headline="Zwei Regierungen streiten", lead="Lang.", body_text="Text.")
+    create(headline="Wetter", lead="Sonne.", body_text="Regen.")
+    assert found(client, "Regierungen") == found(client, "regierung") == {one["id"], many["id"]}
+
+
+def test_umlauts_sharp_s_and_case_fold_both_ways(client, create):
+    strasse = create(headline="Neue Straße am Hafen", lead="Bau beginnt.", body_text="Text.")
+    koeln = create(headline="Köln feiert", lead="Karneval.", body_text="Text.")
+    koeln_ascii = create(headline="Koeln Messe", lead="Besucher.", body_text="Text.")
+    create(headline="Bonn", lead="Nichts.", body_text="Text.")
+    assert found(client, "Strasse") == found(client, "STRASSE") == {strasse["id"]}
+    assert found(client, "straße") == {strasse["id"]}
+    both = {koeln["id"], koeln_ascii["id"]}
+    assert found(client, "Koeln") == found(client, "Köln") == found(client, "KÖLN") == both
+
+
+def test_words_not_substrings(client, create):
+    create(headline="Stadtrat tagt", lead="Beratung dauert.", body_text="Text.")
+    assert found(client, "rat") == set()
+
+
+def test_phrase_exclusion_and_or(client, create):
+    a = create(headline="Neuer Haushalt beschlossen", lead="Der Rat stimmt zu.", body_text="X.")
+    b = create(headline="Haushalt ohne neue Schulden", lead="Kämmerer plant.", body_text="Y.")
+    c = create(headline="Schulden steigen", lead="Kritik am Rat.", body_text="Z.")
+    assert found(client, '"neuer Haushalt"') == {a["id"]}
+    assert found(client, "neuer Haushalt") == {a["id"], b["id"]}  # words anywhere (stemmed)
+    assert found(client, "Haushalt -Schulden") == {a["id"]}
+    assert found(client, 'Haushalt -"neuer Haushalt"') == {b["id"]}
+    assert found(client, "Kämmerer OR Kritik") == {b["id"], c["id"]}
+    assert found(client, "Schulden OR Rat Haushalt") == {a["id"], b["id"]}
+    assert found(client, "Rat Kritik OR Kämmerer") == {c["id"]}
+
+
+def test_relevance_puts_headline_above_lead_above_body(client, create):
+    body = create(
+        headline="Eins",
+        lead="Zwei.",
+        body_text="Der Minister Rutte sprach.",
+        published_at="2026-11-20T12:00:00Z",
+    )
+    lead = create(
+        headline="Drei", lead="Rutte kommt.", body_text="Text.", published_at="2026-11-20T11:00:00Z"
+    )
+    head = create(
+        headline="Rutte in Berlin",
+        lead="Vier.",
+        body_text="Text.",
+        published_at="2026-11-20T10:00:00Z",
+    )
+    assert ids(client, q="Rutte", sort="relevance") == [head["id"], lead["id"], body["id"]]
+    newest_first = [body["id"], lead["id"], head["id"]]
+    assert ids(client, q="Rutte") == ids(client, q="Rutte", sort="published") == newest_first
+
+
+@pytest.fixture(params=["by-key", "from-gin"])
+def plan(request, monkeypatch):
+    """On PostgreSQL, both ways of reading matches: newest first by key, and from GIN."""
+    if request.param == "from-gin":
+        monkeypatch.setattr(matching, "RECENT", 1)
+
+
+def test_every_filter_combines_with_q(client, create, plan):
+    base = {"lead": "Rutte spricht.", "body_text": "Text."}
+    target = create(
+        headline="Treffen",
+        section="politik",
+        tags=["NATO"],
+        language="nl",
+        authors=[{"name": "Ida Graf"}],
+        published_at="2026-11-20T10:00:00Z",
+        **base,
+    )
+    create(
+        headline="Sport",
+        section="sport",
+        tags=["NATO"],
+        language="nl",
+        authors=[{"name": "Ida Graf"}],
+        published_at="2026-11-20T10:00:00Z",
+        **base,
+    )
+    create(
+        headline="Tag",
+        section="politik",
+        tags=["EU"],
+        language="nl",
+        authors=[{"name": "Ida Graf"}],
+        published_at="2026-11-20T10:00:00Z",
+        **base,
+    )
+    create(
+        headline="Sprache",
+        section="politik",
+        tags=["NATO"],
+        language="de",
+        authors=[{"name": "Ida Graf"}],
+        published_at="2026-11-20T10:00:00Z",
+        **base,
+    )
+    create(
+        headline="Autor",
+        section="politik",
+        tags=["NATO"],
+        language="nl",
+        authors=[{"name": "Ben Jung"}],
+        published_at="2026-11-20T10:00:00Z",
+        **base,
+    )
+    early = create(
+        headline="Früh",
+        section="politik",
+        tags=["NATO"],
+        language="nl",
+        authors=[{"name": "Ida Graf"}],
+        published_at="2026-11-01T10:00:00Z",
+        **base,
+    )
+    create(
+        headline="Anders",
+        lead="Merz spricht.",
+        body_text="Text.",
+        section="politik",
+        tags=["NATO"],
+        language="nl",
+        authors=[{"name": "Ida Graf"}],
+    )
+    every = {"section": "politik", "tag": "nato", "language": "nl", "author": "ida graf"}
+    for sort in ("published", "relevance"):
+        assert found(client, "Rutte", sort=sort, **every) == {target["id"], early["id"]}
+        assert found(
+            client, "Rutte", sort=sort, published_after="2026-11-10T00:00:00Z", **every
+        ) == {target["id"]}
+        assert found(
+            client, "Rutte", sort=sort, published_before="2026-11-10T00:00:00Z", **every
+        ) == {early["id"]}
+    assert found(client, "Rutte", updated_after="2000-01-01T00:00:00Z", **every) == {
+        target["id"],
+        early["id"],
+    }
+    assert found(client, "Rutte", updated_after="2100-01-01T00:00:00Z") == set()
+
+
+def test_only_visible_articles_are_found_and_edits_refile(client, auth, create):
+    shown = create(headline="Rutte sichtbar", lead="Ja.", body_text="Text.")
+    create(headline="Rutte Entwurf", lead="Nein.", body_text="Text.", status="draft")
+    create(
+        headline="Rutte geplant",
+        lead="Später.",
+        body_text="Text.",
+        published_at="2100-01-01T00:00:00Z",
+    )
+    gone = create(headline="Rutte gelöscht", lead="Weg.", body_text="Text.")
+    etag = client.get(f"/v1/articles/{gone['id']}").headers["ETag"]
+    assert (
+        client.delete(f"/v1/articles/{gone['id']}", headers={**auth, "If-Match": etag}).status_code
+        == 204
+    )
+    assert found(client, "Rutte") == found(client, "Rutte", sort="relevance") == {shown["id"]}
+    etag = client.get(f"/v1/articles/{shown['id']}").headers["ETag"]
+    response = client.patch(
+        f"/v1/articles/{shown['id']}",
+        json={"headline": "Schoof sichtbar"},
+        headers={**auth, "If-Match": etag},
+    )
+    assert response.status_code == 200
+    assert found(client, "Rutte") == set()
+    assert found(client, "Schoof") == {shown["id"]}
+    etag = response.headers["ETag"]
+    response = client.patch(
+        f"/v1/articles/{shown['id']}", json={"status": "draft"}, headers={**auth, "If-Match": etag}
+    )
+    assert found(client, "Schoof") == set()
+
+
+def pages(client, cursor=None, between=None, **params) -> list[str]:
+    """Every id of a listing, page by page, calling `between()` after each page."""
+    seen: list[str] = []
+    for _ in range(50):
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        response = client.get("/v1/articles", query_string=query)
+        assert response.status_code == 200, response.get_json()
+        page = response.get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return seen
+        assert response.headers["Link"].endswith('rel="next"')
+        if between:
+            between()
+    raise AssertionError("the cursor never ended")
+
+
+@pytest.mark.parametrize("sort", ["published", "relevance"])
+def test_cursors_are_stable_while_articles_are_added(client, create, sort, plan):
+    for i in range(7):
+        where = {"headline": f"Rutte {i}"} if i % 2 else {"body_text": f"Rutte sagt {i}."}
+        create(
+            **{"headline": f"Bericht {i}", "lead": "Kurz.", "body_text": "Text.", **where},
+            published_at=f"2026-11-1{i}T10:00:00Z",
+        )
+    before = ids(client, q="Rutte", sort=sort, limit=100)
+    assert len(before) == 7
+    added = []
+
+    def add():
+        added.append(
+            create(
+                headline=f"Rutte neu {len(added)}",
+                lead="Neu.",
+                body_text="Text.",
+                published_at="2026-11-27T10:00:00Z",
+            )["id"]
+        )
+
+    assert pages(client, q="Rutte", sort=sort, limit=2, between=add) == before
+    assert len(added) == 3
+    assert set(ids(client, q="Rutte", sort=sort, limit=100)) == set(before) | set(added)
+
+
+def test_cursors_of_one_order_or_kind_are_refused_by_another(client, create):
+    for i in range(3):
+        create(headline=f"Rutte {i}", lead="Kurz.", body_text="Text.")
+    by_date = client.get("/v1/articles?q=Rutte&limit=1").get_json()["next_cursor"]
+    by_rank = client.get("/v1/articles?q=Rutte&limit=1&sort=relevance").get_json()["next_cursor"]
+    plain = client.get("/v1/articles?limit=1").get_json()["next_cursor"]
+    for url in (
+        f"/v1/articles?q=Rutte&sort=relevance&cursor={by_date}",
+        f"/v1/articles?q=Rutte&cursor={by_rank}",
+        f"/v1/articles?q=Rutte&cursor={plain}",
+        f"/v1/articles?cursor={by_date}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.mimetype == "application/problem+json"
+
+
+def test_sort_relevance_needs_q_and_sort_is_checked(client):
+    assert_bad_query(client.get("/v1/articles?sort=relevance"), "sort")
+    assert_bad_query(client.get("/v1/articles?q=x&sort=random"), "sort")
+
+
+@pytest.mark.parametrize("path", ["atom.xml", "rss.xml"])
+def test_a_saved_search_is_a_feed(client, create, path):
+    match = create(headline="Rutte in Den Haag", lead="Besuch.", body_text="Text.")
+    create(headline="Anderes", lead="Nichts.", body_text="Text.")
+    response = client.get(f"/feeds/{path}?q=Rutte")
+    assert response.status_code == 200
+    parsed = feedparser.parse(response.data)
+    assert parsed.bozo == 0
+    assert [e.title for e in parsed.entries] == [match["headline"]]
+    assert "Rutte" in parsed.feed.title
+    assert parsed.feed.links and "q=Rutte" in response.get_data(as_text=True)
+    assert_bad_query(client.get(f"/feeds/{path}?q=-nur"))
+
+
+def test_json_feed_takes_q(client, create):
+    match = create(headline="Rutte in Den Haag", lead="Besuch.", body_text="Text.")
+    create(headline="Anderes", lead="Nichts.", body_text="Text.")
+    feed = client.get("/feeds/feed.json?q=rutte").get_json()
+    assert [item["id"] for item in feed["items"]] == [f"urn:uuid:{match['id']}"]
+
+
+HOSTILE = [
+    '"',
+    '""',
+    '"""',
+    "'",
+    "-",
+    "--",
+    "-x",
+    "OR",
+    "OR OR",
+    "x OR",
+    "NOT",
+    "AND",
+    "x AND y",
+    "x NOT y",
+    "NEAR(",
+    "NEAR(a b, 2)",
+    "*",
+    "x*",
+    "^",
+    "^x",
+    "headline:x",
+    "{headline body}: x",
+    "article_search_fts:x",
+    "rank:1",
+    "a:b:c",
+    "(",
+    ")",
+    "((((x",
+    "!x",
+    "x & y | !z",
+    "'x' <-> 'y'",
+    "x:*",
+    "\\",
+    "%_%",
+    "...",
+    "?!;:,",
+    "tag_nato",
+    "section_politik",
+    "ÄÖÜ ẞ İ",
+    "日本語 テスト",
+    "🦀",
+    "x" * 200,
+    " ".join(["wort"] * 12),
+    " ".join(["wort"] * 13),
+    '"' + " ".join(["w"] * 9) + '"',
+    "a\x00b",
+    "a\x01b",
+    "a\nb",
+    "x" * 10_000,
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_queries_give_results_or_a_problem_naming_q(client, create, q):
+    create(headline="Rutte NATO Wort", lead="Kurz.", body_text="Text.", tags=["NATO"])
+    for sort in ("published", "relevance"):
+        response = client.get("/v1/articles", query_string={"q": q, "sort": sort})
+        assert response.status_code in (200, 400), (q, response.get_data(as_text=True))
+        if response.status_code == 400:
+            assert_bad_query(response)
+    response = client.get("/feeds/atom.xml", query_string={"q": q})
+    assert response.status_code in (200, 400)
+
+
+SEARCH_BOX = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(['"', "-", "OR", "NEAR(", "*", "^", ":", "(", ")", "ä", "ß", "der"]),
+    ),
+    max_size=20,
+).map(" ".join)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=SEARCH_BOX, relevance=st.booleans())
+def test_any_typed_string_gives_results_or_a_problem_naming_q(client, q, relevance):
+    query = {"q": q, **({"sort": "relevance"} if relevance else {})}
+    response = client.get("/v1/articles", query_string=query)
+    assert response.status_code in (200, 400), (q, response.get_data(as_text=True))
+    if response.status_code == 400:
+        assert_bad_query(response)
+
+
+def test_facet_words_are_not_searchable_as_text(client, create):
+    create(headline="Rutte", lead="Kurz.", body_text="Text.", tags=["NATO"], section="politik")
+    assert found(client, "tag_nato") == found(client, "section_politik") == set()
+    assert found(client, "nato") == set()  # a tag is a filter, not a word of the article
+
+
+def test_migrate_fills_the_index_of_an_existing_database(database_url, create, app, capfd):
+    """Articles written before revision 0006s are found once `migrate` has filed them."""
+    from alembic import command
+    from alembic.config import Config
+
+    from api.store import MIGRATIONS
+
+    one = create(headline="Regierung tagt", lead="Kurz.", body_text="Text.")
+    create(headline="Entwurf Regierung", lead="Kurz.", body_text="Text.", status="draft")
+    store = Store(database_url, secret="test")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+    capfd.readouterr()
+    store.upgrade()
+    assert "search index: 1 of 1 articles" in capfd.readouterr().err
+    store.close()
+    app.extensions["store"].close()
+    assert found(app.test_client(), "Regierungen") == {one["id"]}
