@@ -473,3 +473,41 @@ def test_more_tags_than_an_article_can_have_are_a_400(client, create, path):
     assert response.status_code == 400
     assert "tag" in response.get_json()["errors"]
     assert client.get(path, query_string={"tag": [f"t{i}" for i in range(20)]}).status_code == 200
+
+
+def test_a_write_reads_no_table_in_full(app, create, article_data):
+    """Every statement of a write finds its rows by an index (SQLite's plan), so a write costs
+    the same at a million articles: no prefix LIKE on slugs, no correlated scan for links."""
+    from sqlalchemy import event
+
+    store = app.extensions["store"]
+    if store.is_postgres:
+        pytest.skip("SQLite's plan; PostgreSQL plans by table statistics")
+    target = create(headline="Wetter")
+    create(headline="Wetter", related=[{"article": target["id"]}])
+    statements: list[tuple[str, tuple]] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", remember)
+    try:
+        create(headline="Wetter")  # a taken slug, and an article other articles link to
+        client = app.test_client()
+        etag = client.get(f"/v1/articles/{target['id']}").headers["ETag"]
+        auth = {"Authorization": f"Bearer {store.create_token('plan')}"}
+        patched = client.patch(
+            f"/v1/articles/{target['id']}",
+            json={"headline": "Wetter am Wochenende"},
+            headers={**auth, "If-Match": etag},
+        )
+        assert patched.status_code == 200
+    finally:
+        event.remove(store.engine, "before_cursor_execute", remember)
+    assert statements
+    with store.engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            scans = [row[-1] for row in plan if row[-1].startswith("SCAN")]
+            assert not scans, (statement, scans)

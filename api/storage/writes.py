@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.storage import changelog, search
@@ -185,21 +185,30 @@ def check_related(session: Session, article_id: str | None, related: list[dict])
 
 
 def free_slug(session: Session, wanted: str, article_id: str | None) -> str:
-    """`wanted`, or `wanted-2`, `-3`… when another article already has it."""
-    taken = set(
-        session.scalars(
-            select(Article.slug).where(
-                or_(Article.slug == wanted, Article.slug.like(wanted + "-%")),
-                Article.id != article_id,
+    """`wanted`, or `wanted-2`, `-3`… when another article already has it.
+
+    Candidates are looked up by equality, 50 at a time, so the slug index answers: a prefix
+    match (`LIKE 'x-%'`) would read the table on SQLite and under most PostgreSQL collations.
+    """
+    first = 1
+    while True:
+        candidates = [candidate_slug(wanted, n) for n in range(first, first + 50)]
+        taken = set(
+            session.scalars(
+                select(Article.slug).where(Article.slug.in_(candidates), Article.id != article_id)
             )
         )
-    )
-    slug, n = wanted, 1
-    while slug in taken:
-        n += 1
-        suffix = f"-{n}"
-        slug = wanted[: 120 - len(suffix)].rstrip("-") + suffix
-    return slug
+        for slug in candidates:
+            if slug not in taken:
+                return slug
+        first += 50
+
+
+def candidate_slug(wanted: str, n: int) -> str:
+    if n == 1:
+        return wanted
+    suffix = f"-{n}"
+    return wanted[: 120 - len(suffix)].rstrip("-") + suffix
 
 
 def settle(session: Session, article: Article, now: datetime) -> None:
@@ -221,8 +230,9 @@ def settle(session: Session, article: Article, now: datetime) -> None:
         .where(
             Article.deleted_at.is_(None),
             Article.id != article.id,
-            exists().where(
-                RelatedItem.article_id == Article.id, RelatedItem.target_id == article.id
+            # by the index on target_id: a correlated EXISTS would read every article
+            Article.id.in_(
+                select(RelatedItem.article_id).where(RelatedItem.target_id == article.id)
             ),
         )
         .options(*eager())
