@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from api import caching, cli, config, cors, errors, openapi, store
+from api import caching, cli, config, cors, errors, openapi, querystring, store
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     news_store = store.init_app(app)
     errors.init_app(app)
+    querystring.init_app(app)
     api = openapi.init_app(app)
     from api import articles, changes, feeds, health, pages, sitemaps
 

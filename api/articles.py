@@ -14,6 +14,7 @@ from api import ninjs
 from api.auth import current_token_id
 from api.caching import cached, entry_of, send
 from api.conditional import etag_of, if_match
+from api.querystring import known, names_of
 from api.store import Document, PreconditionFailed, get_store
 from api.urls import base_url, with_query
 from schemas.article import ArticleIn, ArticleList, ArticleOut
@@ -25,6 +26,7 @@ blp = Blueprint(
 
 ARTICLE_IN = ArticleIn()
 BODY_TYPES = ("application/json", "application/merge-patch+json")
+LIST_NAMES = names_of(ArticleListQuery)
 NEEDS_TOKEN = {"security": [{"token": []}]}  # for the OpenAPI document
 
 
@@ -86,7 +88,7 @@ def writes_need_token_and_json():
 
 @blp.route("")
 class Articles(MethodView):
-    @cached("API_MAX_AGE")
+    @cached("API_MAX_AGE", ArticleListQuery)
     @blp.arguments(ArticleListQuery(), location="query")  # one instance: no per-request setup
     @blp.response(200, ArticleList)
     def get(self, query):
@@ -102,7 +104,7 @@ class Articles(MethodView):
         body = '{"items":[' + items_json + '],"next_cursor":' + json.dumps(cursor) + "}"
         response = Response(body.encode(), mimetype="application/json")
         if cursor:
-            params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+            params = [(k, v) for k, v in known(request.environ, LIST_NAMES) if k != "cursor"]
             next_url = with_query(request.path, params + [("cursor", cursor)])
             response.headers["Link"] = f'<{next_url}>; rel="next"'
         return response

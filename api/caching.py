@@ -9,6 +9,10 @@ Views fill the cache (`@cached`); `ServeCached`, a thin WSGI layer in front of F
 public GET whose representation is already stored before Flask runs at all, which is what gives
 cached reads the speed of static files. Both answer through `answer()`, so they cannot differ,
 and both read the head once per request (`request_head`).
+
+The key holds the query's parameters that the view reads (api/querystring.py), not the raw
+query string, so parameters it ignores make no new entries; the size bound counts keys and
+headers as well as bodies, and the number of entries is capped too.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from datetime import datetime
 from threading import Lock
 
 from flask import Flask, Response, current_app, request
+from marshmallow import Schema
 from werkzeug.http import http_date
 
+from api import querystring
 from api.conditional import etag_of, is_fresh
 from api.cors import CORS_HEADERS
 from api.store import Head, Store, get_store, utcnow
@@ -42,32 +48,47 @@ class Rendered:
     freshness: Freshness | None  # how long caches may hold it, before clipping
 
 
-class RenderCache:
-    """An LRU of rendered representations, bounded in bytes; stale keys simply age out."""
+ENTRY_OVERHEAD = 1024  # bytes an entry costs beyond its strings: objects, tuples, the LRU's links
 
-    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
-        self.max_bytes = max_bytes
+
+def entry_size(key: tuple, entry: Rendered) -> int:
+    """What an entry holds in memory, near enough: body, headers, key, and the objects."""
+    seq, path, pairs, base = key
+    key_bytes = len(path) + sum(len(n) + len(v) for n, v in pairs) + len(str(base))
+    header_bytes = sum(len(n) + len(v) for n, v in entry.headers)
+    return len(entry.body) + header_bytes + key_bytes + ENTRY_OVERHEAD
+
+
+class RenderCache:
+    """An LRU of rendered representations, bounded in bytes and in entries."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024, max_entries: int = 4096):
+        self.max_bytes, self.max_entries = max_bytes, max_entries
         self.size = 0
-        self.entries: OrderedDict = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[Rendered, int]] = OrderedDict()
         self.lock = Lock()
 
-    def get(self, key) -> Rendered | None:
+    def get(self, key: tuple) -> Rendered | None:
         with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
 
-    def put(self, key, entry: Rendered) -> None:
+    def put(self, key: tuple, entry: Rendered) -> None:
+        size = entry_size(key, entry)
         with self.lock:
             old = self.entries.pop(key, None)
             if old is not None:
-                self.size -= len(old.body)
-            self.entries[key] = entry
-            self.size += len(entry.body)
-            while self.size > self.max_bytes and len(self.entries) > 1:
-                _, dropped = self.entries.popitem(last=False)
-                self.size -= len(dropped.body)
+                self.size -= old[1]
+            self.entries[key] = (entry, size)
+            self.size += size
+            while len(self.entries) > 1 and (
+                self.size > self.max_bytes or len(self.entries) > self.max_entries
+            ):
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
 
     def clear(self) -> None:
         with self.lock:
@@ -143,14 +164,16 @@ def freshness(max_age_setting: str) -> Freshness:
     return Freshness(config[max_age_setting], config["SHARED_MAX_AGE"], config["SHARED_STALE"])
 
 
-def cache_key(environ: dict, seq: int, public_base_url: str | None) -> tuple:
-    """What a representation depends on: the head, the request, and the base of its links."""
+def cache_key(environ: dict, seq: int, public_base_url: str | None, names: frozenset) -> tuple:
+    """What a representation depends on: the head, the path, the query's parameters the view
+    reads (`names`), and the base of its links. BadQueryString for a query that is not text."""
     base = public_base_url or (
         environ.get("wsgi.url_scheme", ""),
         environ.get("HTTP_HOST", ""),
         environ.get("SCRIPT_NAME", ""),
     )
-    return (seq, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), base)
+    path = environ.get("PATH_INFO", "")
+    return (seq, path, querystring.known(environ, names), base)
 
 
 def request_head(now: datetime) -> Head:
@@ -161,12 +184,15 @@ def request_head(now: datetime) -> Head:
     return head
 
 
-def cached(max_age_setting: str) -> Callable:
+def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> Callable:
     """Serve a public GET from the representation cache, keyed by the change-log head.
 
-    Runs before the view parses its arguments, so a 304 or a hit costs one small query.
-    Requests with credentials see drafts, so they are rendered and not stored.
+    `query` is the schema of the query parameters the view reads: only those make the key,
+    so a view must not read any other (nor echo the raw query string). Runs before the view
+    parses its arguments, so a 304 or a hit costs one small query. Requests with credentials
+    see drafts, so they are rendered and not stored.
     """
+    names = querystring.names_of(query)
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -179,7 +205,7 @@ def cached(max_age_setting: str) -> Callable:
                 if response.status_code != 200:
                     return response
                 return send(entry_of(response, None))
-            key = cache_key(request.environ, head.seq, app.config["PUBLIC_BASE_URL"])
+            key = cache_key(request.environ, head.seq, app.config["PUBLIC_BASE_URL"], names)
             cache: RenderCache = app.extensions["render_cache"]
             enabled = app.config["CACHE_ENABLED"]
             entry = cache.get(key) if enabled else None
@@ -192,6 +218,7 @@ def cached(max_age_setting: str) -> Callable:
                     cache.put(key, entry)
             return send(entry, entry.freshness.header(head.next_due, now))
 
+        wrapper.query_names = names  # read by `query_names_by_path`
         return wrapper
 
     return decorator
@@ -216,6 +243,7 @@ class ServeCached:
     def __init__(self, app: Flask, store: Store, cache: RenderCache):
         self.app, self.store, self.cache = app, store, cache
         self.flask = app.wsgi_app
+        self.query_names = query_names_by_path(app)
 
     def __call__(self, environ, start_response):
         config = self.app.config
@@ -230,7 +258,12 @@ class ServeCached:
             head = environ[HEAD_KEY] = self.store.head(now)
         except Exception:  # let Flask meet the error and answer it as a problem
             return self.flask(environ, start_response)
-        entry = self.cache.get(cache_key(environ, head.seq, config["PUBLIC_BASE_URL"]))
+        names = self.query_names.get(environ.get("PATH_INFO", ""), NO_NAMES)
+        try:
+            key = cache_key(environ, head.seq, config["PUBLIC_BASE_URL"], names)
+        except querystring.BadQueryString:  # Flask answers it as a problem
+            return self.flask(environ, start_response)
+        entry = self.cache.get(key)
         if entry is None:
             return self.flask(environ, start_response)
         status, headers, body = answer(entry, environ, entry.freshness.header(head.next_due, now))
@@ -241,6 +274,26 @@ class ServeCached:
 
 
 STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
+NO_NAMES: frozenset[str] = frozenset()
+
+
+def query_names_by_path(app: Flask) -> dict[str, frozenset[str]]:
+    """The query parameters each cached view reads, by its path, for ServeCached's key.
+
+    A cached view that reads parameters must have a fixed path, so that the path alone says
+    which parameters make the key before Flask routes the request; every other path has none.
+    """
+    found = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        view = getattr(getattr(view, "view_class", None), "get", view)  # a MethodView's GET
+        names = getattr(view, "query_names", None)
+        if not names:
+            continue
+        if rule.arguments - set(rule.defaults or ()):  # a variable part
+            raise RuntimeError(f"{rule.rule}: a cached view that reads a query needs a fixed path")
+        found[rule.rule] = names
+    return found
 
 
 def init_app(app: Flask, store: Store) -> None:

@@ -92,10 +92,10 @@ def http_problem(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
+    # webargs nests messages under their location: a bad query is the client's 400
+    if status in (400, 422) and isinstance(messages, dict) and "query" in messages:
+        return invalid(messages["query"], status=400)
     if status == 422 and messages:
-        # webargs nests messages under their location: a bad query is the client's 400
-        if isinstance(messages, dict) and "query" in messages:
-            return invalid(messages["query"], status=400)
         if isinstance(messages, dict) and "json" in messages:
             messages = messages["json"]
         return invalid(messages)

@@ -218,8 +218,10 @@ def feed_urls() -> dict[str, str]:
     return {name: f"{base_url()}/feeds/{name}" for name in FORMATS}
 
 
-@bp.get("/<any('rss.xml', 'atom.xml', 'feed.json'):name>")
-@cached("FEED_MAX_AGE")
+@bp.get("/rss.xml", defaults={"name": "rss.xml"})
+@bp.get("/atom.xml", defaults={"name": "atom.xml"})
+@bp.get("/feed.json", defaults={"name": "feed.json"})  # fixed paths: the cache's key needs them
+@cached("FEED_MAX_AGE", FeedQuery)
 def feed(name: str):
     """A feed of the newest visible articles, filtered like the list."""
     query = parser.parse(FEED_QUERY, request, location="query")
@@ -233,7 +235,7 @@ def feed(name: str):
         "title": config["SITE_TITLE"] + feed_title_suffix(query),
         "description": config["SITE_DESCRIPTION"],
         "home_url": base_url() + "/",
-        "self_url": request_url(),
+        "self_url": request_url(FEED_QUERY),
         "language": query.get("language") or config["DEFAULT_LANGUAGE"],
         "updated": newest or head.changed_at or EPOCH,
         "publisher": config["SITE_TITLE"],

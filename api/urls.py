@@ -5,6 +5,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, request
+from marshmallow import Schema
+
+from api.querystring import known, names_of
 
 
 def base_url() -> str:
@@ -12,10 +15,9 @@ def base_url() -> str:
     return public or f"{request.scheme}://{request.host}{request.script_root}"
 
 
-def request_url() -> str:
-    """The exact URL requested, query included, on the public base."""
-    query = request.query_string.decode("latin-1")
-    return base_url() + request.path + ("?" + query if query else "")
+def request_url(query: Schema) -> str:
+    """The URL requested, on the public base, with the query parameters `query` reads."""
+    return with_query(request.path, list(known(request.environ, names_of(query))))
 
 
 def with_query(path: str, params: list[tuple[str, str]]) -> str:
