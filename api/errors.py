@@ -44,6 +44,10 @@ PROBLEMS: dict[type[BaseException], tuple[int, str, str | None]] = {
     ),
     RecursionError: (400, "The request body is nested too deeply.", None),
 }
+# a database that cannot be reached or written just now (store.is_outage says which errors)
+OUTAGE = (503, "The database cannot be reached or written just now: retry shortly.", None)
+PROBLEMS.update(dict.fromkeys(store.DATABASE_ERRORS, OUTAGE))
+RETRY_AFTER = "5"  # seconds, sent with every outage
 
 
 def problem(status: int, title: str | None = None, detail: str | None = None, **extra) -> Response:
@@ -56,6 +60,13 @@ def problem(status: int, title: str | None = None, detail: str | None = None, **
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def unavailable(detail: str) -> Response:
+    """503 with Retry-After: the database cannot serve this request just now."""
+    response = problem(503, None, detail)
+    response.headers["Retry-After"] = RETRY_AFTER
     return response
 
 
@@ -115,6 +126,11 @@ def problem_for(error: BaseException) -> Response:
         return invalid(error.messages)
     for kind in type(error).__mro__:
         if kind in PROBLEMS:
+            if PROBLEMS[kind] is OUTAGE:
+                if not store.is_outage(error):
+                    break  # a mistake in our SQL: a 500, below, not a retry
+                log.warning("database unavailable: %s", error)
+                return unavailable(OUTAGE[1])
             status, detail, title = PROBLEMS[kind]
             return problem(status, title, detail)
     log.exception("unhandled error", exc_info=error)

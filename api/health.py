@@ -1,9 +1,8 @@
-"""GET /health: 200 when the app and its database answer."""
+"""GET /health: 200 when the app can read and write its database, else 503 saying why."""
 
 from flask import Blueprint, jsonify
-from sqlalchemy.exc import SQLAlchemyError
 
-from api.errors import problem
+from api.errors import unavailable
 from api.store import get_store
 
 bp = Blueprint("health", __name__)
@@ -11,8 +10,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/health")
 def health():
-    try:
-        get_store().ping()
-    except SQLAlchemyError:
-        return problem(503, "Service Unavailable", "The database does not answer.")
+    trouble = get_store().health()
+    if trouble:
+        return unavailable(trouble)
     return jsonify(status="ok")

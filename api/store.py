@@ -6,6 +6,7 @@ holds one Store (`init_app`); views reach it with `get_store()`.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -16,20 +17,25 @@ from api.storage.changelog import Head
 from api.storage.db import Database, utcnow
 from api.storage.documents import Document, input_form
 from api.storage.errors import (
+    DATABASE_ERRORS,
     BadCursor,
     Gone,
     IdempotencyConflict,
     NotFound,
     PreconditionFailed,
     TooSlow,
+    is_outage,
 )
 from api.storage.migrate import MIGRATIONS
 from api.storage.models import Article, Base
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Article",
     "BadCursor",
     "Base",
+    "DATABASE_ERRORS",
     "Document",
     "Gone",
     "Head",
@@ -41,6 +47,7 @@ __all__ = [
     "TooSlow",
     "get_store",
     "init_app",
+    "is_outage",
     "utcnow",
 ]
 
@@ -73,8 +80,24 @@ class Store:
         """One serialised write transaction (Database.writing), for tools and tests."""
         return self.db.writing()
 
-    def ping(self) -> None:
-        self.db.ping()
+    def health(self) -> str | None:
+        """Why the database cannot serve just now (read, announce, write); None when it can."""
+        now = utcnow()
+        try:
+            head = self.head(now)
+        except DATABASE_ERRORS as exc:
+            if not is_outage(exc):
+                raise
+            return "The database does not answer."
+        try:
+            if head.next_due is not None and head.next_due <= now:
+                return "A scheduled article is due but the database refuses to write it."
+            self.db.check_writable()
+        except DATABASE_ERRORS as exc:
+            if not is_outage(exc):
+                raise
+            return "The database answers but refuses writes."
+        return None
 
     def close(self) -> None:
         self.db.close()
@@ -86,11 +109,21 @@ class Store:
     # --- the change log ---------------------------------------------------------------
 
     def head(self, now: datetime | None = None) -> Head:
-        """The log's head, after announcing any scheduled article whose instant has come."""
+        """The log's head, after announcing any scheduled article whose instant has come.
+
+        When the database refuses that write (full disk, read-only, locked), the last head is
+        returned: reads go on as they were, and /health reports the failure (`health`).
+        """
         now = now or utcnow()
         head = changelog.read_head(self.db)
         if head.next_due is not None and head.next_due <= now:
-            writes.announce_due(self.db, now)
+            try:
+                writes.announce_due(self.db, now)
+            except DATABASE_ERRORS as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("cannot announce scheduled articles, serving the last head: %s", exc)
+                return head
             head = changelog.read_head(self.db)
         return head
 

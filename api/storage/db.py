@@ -22,11 +22,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from api.storage.errors import TooSlow
+from api.storage.errors import TooSlow, Unwritable
 
 ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
 
@@ -116,6 +116,16 @@ class Database:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(select(1))
+
+    def check_writable(self) -> None:
+        """Raise unless a write transaction can start and may write (for /health).
+
+        SQLite refuses BEGIN IMMEDIATE on a read-only database; PostgreSQL says whether the
+        transaction is read-only. A full disk shows only when a write commits.
+        """
+        with self.writing() as session:
+            if self.is_postgres and session.scalar(text("SHOW transaction_read_only")) == "on":
+                raise Unwritable("the database is read-only")
 
     def close(self) -> None:
         """Release every connection (tests and tools that open many stores)."""
