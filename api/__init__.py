@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from api import caching, cli, config, cors, errors, openapi, querystring, store
+from api import caching, cli, config, cors, errors, openapi, querystring, secret, store
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "newswire.sqlite3")
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    if not app.config["CURSOR_SECRET"]:
+        app.config["CURSOR_SECRET"] = secret.cursor_secret(app.instance_path)
 
     news_store = store.init_app(app)
     errors.init_app(app)

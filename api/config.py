@@ -26,8 +26,9 @@ def from_environment() -> dict:
         "SITE_TIMEZONE": time_zone(os.environ.get("SITE_TIMEZONE", "Europe/Berlin")),
         "SECTION_NAMES": section_names(os.environ.get("SECTION_NAMES", "{}")),
         "QUERY_TIMEOUT": float(os.environ.get("QUERY_TIMEOUT", "5")),  # seconds, per list read
-        # signs list cursors; not Flask's SECRET_KEY, since Newswire keeps no sessions
-        "CURSOR_SECRET": os.environ.get("SECRET_KEY", "newswire-dev-cursor-key"),
+        # signs list cursors (not Flask's SECRET_KEY: Newswire keeps no sessions); without it,
+        # create_app keeps a random key in the instance folder (api/secret.py)
+        "CURSOR_SECRET": os.environ.get("SECRET_KEY") or None,
     }
 
 

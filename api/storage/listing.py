@@ -6,7 +6,8 @@ The list is the hottest uncached read, so it is plain SQL on the thread's connec
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -61,6 +62,9 @@ def get_article(db: Database, key: str, base_url: str, include_hidden: bool) -> 
     return Document(on_base(row.document, base_url), row.updated_at)
 
 
+ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what an article id can look like (URL-safe)
+
+
 class Cursors:
     """Signed list cursors: where the next page starts, (published_at, id) of the last item."""
 
@@ -71,10 +75,22 @@ class Cursors:
         return self.serializer.dumps([published_at.isoformat(), article_id])
 
     def decode(self, cursor: str) -> tuple[datetime, str]:
+        """(published_at, id) of a cursor we signed; BadCursor for anything else, even signed:
+        two strings, an RFC 3339 time with an offset that is a valid UTC time, an id's shape."""
         try:
-            published_at, article_id = self.serializer.loads(cursor)
-            return datetime.fromisoformat(published_at), str(article_id)
-        except (BadSignature, ValueError, TypeError, UnicodeError) as exc:
+            payload = self.serializer.loads(cursor)
+            if not (isinstance(payload, list) and len(payload) == 2):
+                raise ValueError("not two items")
+            published_at, article_id = payload
+            if not (isinstance(published_at, str) and isinstance(article_id, str)):
+                raise ValueError("not two strings")
+            if not ID_SHAPE.fullmatch(article_id):
+                raise ValueError("not an id")
+            moment = datetime.fromisoformat(published_at)
+            if moment.tzinfo is None:
+                raise ValueError("no offset")
+            return moment.astimezone(UTC), article_id
+        except (BadSignature, ValueError, TypeError, UnicodeError, OverflowError) as exc:
             raise BadCursor(cursor) from exc
 
 
