@@ -6,12 +6,13 @@ import os
 
 from flask import Flask
 
-from api import caching, cli, config, cors, errors, openapi, querystring, secret, store
+from api import caching, cli, config, cors, errors, jsonbody, openapi, querystring, secret, store
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, storage, blueprints, error handlers, CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = jsonbody.JSONProvider(app)
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_environment())
     if test_config:

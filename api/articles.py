@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, g, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import ninjs
+from api import jsonbody, ninjs
 from api.auth import current_token_id
 from api.caching import cached, entry_of, send
 from api.conditional import etag_of, if_match
@@ -23,6 +23,7 @@ from schemas.query import ArticleListQuery, FormatQuery
 blp = Blueprint(
     "articles", __name__, url_prefix="/v1/articles", description="Write and read articles."
 )
+blp.ARGUMENTS_PARSER = jsonbody.PARSER  # before the routes below read it
 
 ARTICLE_IN = ArticleIn()
 BODY_TYPES = ("application/json", "application/merge-patch+json")

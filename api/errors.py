@@ -55,9 +55,9 @@ def problem(status: int, title: str | None = None, detail: str | None = None, **
     title = title or HTTPStatus(status).phrase
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
     body.update(extra)
-    response = Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
-    )
+    # backslashreplace: a lone surrogate echoed from the request stays JSON, not a 500
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    response = Response(text, status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -75,7 +75,9 @@ def field_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            # a key the client sent may be a lone surrogate: name it as its escape, \ud800
+            key = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+            path = f"{prefix}.{key}" if prefix else key
             flat.update(field_errors(value, path))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         flat[prefix or "_schema"] = list(messages)
