@@ -26,6 +26,9 @@ def from_environment() -> dict:
         "SITE_TIMEZONE": time_zone(os.environ.get("SITE_TIMEZONE", "Europe/Berlin")),
         "SECTION_NAMES": section_names(os.environ.get("SECTION_NAMES", "{}")),
         "QUERY_TIMEOUT": float(os.environ.get("QUERY_TIMEOUT", "5")),  # seconds, per list read
+        # FULL: a commit is on disk before it is acknowledged; NORMAL may lose the last
+        # commits to a power cut or an OS crash (never to an app crash), for faster writes
+        "SQLITE_SYNCHRONOUS": sqlite_synchronous(os.environ.get("SQLITE_SYNCHRONOUS", "FULL")),
         # signs list cursors (not Flask's SECRET_KEY: Newswire keeps no sessions); without it,
         # create_app keeps a random key in the instance folder (api/secret.py)
         "CURSOR_SECRET": os.environ.get("SECRET_KEY") or None,
@@ -54,6 +57,12 @@ def section_names(text: str) -> dict[str, str]:
             'SECTION_NAMES: a JSON object of section → name, e.g. {"us-wahl": "US-Wahl"}'
         )
     return {**SECTION_NAMES, **names}
+
+
+def sqlite_synchronous(value: str) -> str:
+    if value.upper() not in ("FULL", "NORMAL"):
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {value!r}")
+    return value.upper()
 
 
 DEFAULTS = {

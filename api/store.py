@@ -56,9 +56,14 @@ class Store:
     """Every read and write of Newswire's data."""
 
     def __init__(
-        self, url: str, secret: str, default_language: str = "de", query_timeout: float = 5.0
+        self,
+        url: str,
+        secret: str,
+        default_language: str = "de",
+        query_timeout: float = 5.0,
+        sqlite_synchronous: str = "FULL",
     ):
-        self.db = Database(url, query_timeout)
+        self.db = Database(url, query_timeout, sqlite_synchronous)
         self.engine = self.db.engine
         self.is_postgres = self.db.is_postgres
         self.cursors = listing.Cursors(secret)
@@ -79,6 +84,9 @@ class Store:
     def writing(self):
         """One serialised write transaction (Database.writing), for tools and tests."""
         return self.db.writing()
+
+    def ping(self) -> None:
+        self.db.ping()
 
     def health(self) -> str | None:
         """Why the database cannot serve just now (read, announce, write); None when it can."""
@@ -198,6 +206,7 @@ def init_app(app: Flask) -> Store:
         secret=app.config["CURSOR_SECRET"],
         default_language=app.config["DEFAULT_LANGUAGE"],
         query_timeout=app.config["QUERY_TIMEOUT"],
+        sqlite_synchronous=app.config["SQLITE_SYNCHRONOUS"],
     )
     app.extensions["store"] = store
     return store

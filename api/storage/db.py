@@ -34,12 +34,14 @@ ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire proce
 class Database:
     """One database, SQLite or PostgreSQL, and the ways of reaching it."""
 
-    def __init__(self, url: str, query_timeout: float = 5.0):
-        self.engine = make_engine(url)
+    def __init__(self, url: str, query_timeout: float = 5.0, sqlite_synchronous: str = "FULL"):
+        self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         self.query_timeout = query_timeout  # seconds a `query` read may run
         self.is_postgres = self.engine.dialect.name == "postgresql"
         # the timed reads' own pool: autocommit, with PostgreSQL's statement_timeout set
-        self.reads = make_engine(url, read_timeout=query_timeout)
+        self.reads = make_engine(
+            url, read_timeout=query_timeout, sqlite_synchronous=sqlite_synchronous
+        )
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -139,12 +141,18 @@ def sqlite_paramstyle(sql: str) -> str:
     return re.sub(r"%\((\w+)\)s", r":\1", sql)
 
 
-def make_engine(url: str, read_timeout: float | None = None) -> Engine:
+def make_engine(
+    url: str, read_timeout: float | None = None, sqlite_synchronous: str = "FULL"
+) -> Engine:
     """An engine tuned for its database: WAL, busy timeout and BEGIN IMMEDIATE on SQLite.
 
     With `read_timeout`, an engine for `Database.query`: on PostgreSQL its connections are in
     autocommit (no transaction left idle) and stop any statement after `read_timeout` seconds.
+    SQLite syncs every commit to disk (synchronous=FULL), so an acknowledged write survives
+    a power cut; NORMAL, for faster writes, is an explicit setting (SQLITE_SYNCHRONOUS).
     """
+    if sqlite_synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous={sqlite_synchronous!r}: FULL or NORMAL")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -154,7 +162,7 @@ def make_engine(url: str, read_timeout: float | None = None) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
