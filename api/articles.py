@@ -89,7 +89,7 @@ def writes_need_token_and_json():
 
 @blp.route("")
 class Articles(MethodView):
-    @cached("API_MAX_AGE", ArticleListQuery)
+    @cached("API_MAX_AGE")
     @blp.arguments(ArticleListQuery(), location="query")  # one instance: no per-request setup
     @blp.response(200, ArticleList)
     def get(self, query):

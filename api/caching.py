@@ -187,14 +187,16 @@ def request_head(now: datetime) -> Head:
 def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> Callable:
     """Serve a public GET from the representation cache, keyed by the change-log head.
 
-    `query` is the schema of the query parameters the view reads: only those make the key,
-    so a view must not read any other (nor echo the raw query string). Runs before the view
-    parses its arguments, so a 304 or a hit costs one small query. Requests with credentials
-    see drafts, so they are rendered and not stored.
+    The key holds only the query parameters the view reads: those of its flask-smorest
+    query arguments, and of `query`, the schema of any it parses itself. So a view must read
+    no other parameter (nor echo the raw query string). Runs before the view parses its
+    arguments, so a 304 or a hit costs one small query. Requests with credentials see
+    drafts, so they are rendered and not stored.
     """
-    names = querystring.names_of(query)
 
     def decorator(view: Callable) -> Callable:
+        names = querystring.names_of(query) | argument_names(view)
+
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             app = current_app
@@ -218,7 +220,7 @@ def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> 
                     cache.put(key, entry)
             return send(entry, entry.freshness.header(head.next_due, now))
 
-        wrapper.query_names = names  # read by `query_names_by_path`
+        wrapper.query_names = names  # read by `all_query_names`
         return wrapper
 
     return decorator
@@ -243,7 +245,7 @@ class ServeCached:
     def __init__(self, app: Flask, store: Store, cache: RenderCache):
         self.app, self.store, self.cache = app, store, cache
         self.flask = app.wsgi_app
-        self.query_names = query_names_by_path(app)
+        self.query_names = all_query_names(app)
 
     def __call__(self, environ, start_response):
         config = self.app.config
@@ -258,9 +260,8 @@ class ServeCached:
             head = environ[HEAD_KEY] = self.store.head(now)
         except Exception:  # let Flask meet the error and answer it as a problem
             return self.flask(environ, start_response)
-        names = self.query_names.get(environ.get("PATH_INFO", ""), NO_NAMES)
         try:
-            key = cache_key(environ, head.seq, config["PUBLIC_BASE_URL"], names)
+            key = cache_key(environ, head.seq, config["PUBLIC_BASE_URL"], self.query_names)
         except querystring.BadQueryString:  # Flask answers it as a problem
             return self.flask(environ, start_response)
         entry = self.cache.get(key)
@@ -274,25 +275,26 @@ class ServeCached:
 
 
 STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
-NO_NAMES: frozenset[str] = frozenset()
 
 
-def query_names_by_path(app: Flask) -> dict[str, frozenset[str]]:
-    """The query parameters each cached view reads, by its path, for ServeCached's key.
+def argument_names(view: Callable) -> frozenset[str]:
+    """The query parameters of a view's flask-smorest arguments (as it documents them)."""
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return frozenset().union(
+        *(querystring.names_of(p["schema"]) for p in parameters if p["in"] == "query")
+    )
 
-    A cached view that reads parameters must have a fixed path, so that the path alone says
-    which parameters make the key before Flask routes the request; every other path has none.
+
+def all_query_names(app: Flask) -> frozenset[str]:
+    """Every query parameter some cached view reads: ServeCached's key, before routing.
+
+    A superset of any one view's parameters is safe: ServeCached then keys on a parameter
+    that the view ignores, misses, and Flask's `@cached` answers from its own exact key.
     """
-    found = {}
-    for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
+    found: frozenset[str] = frozenset()
+    for view in app.view_functions.values():
         view = getattr(getattr(view, "view_class", None), "get", view)  # a MethodView's GET
-        names = getattr(view, "query_names", None)
-        if not names:
-            continue
-        if rule.arguments - set(rule.defaults or ()):  # a variable part
-            raise RuntimeError(f"{rule.rule}: a cached view that reads a query needs a fixed path")
-        found[rule.rule] = names
+        found |= getattr(view, "query_names", frozenset())
     return found
 
 

@@ -36,7 +36,7 @@ def change_json(change: dict, article: Document | None, format: str = "json") ->
 
 @blp.route("/changes")
 class Changes(MethodView):
-    @cached("API_MAX_AGE", ChangesQuery)
+    @cached("API_MAX_AGE")
     @blp.arguments(ChangesQuery(), location="query")
     @blp.response(200, ChangesPage)
     def get(self, query):

@@ -218,10 +218,8 @@ def feed_urls() -> dict[str, str]:
     return {name: f"{base_url()}/feeds/{name}" for name in FORMATS}
 
 
-@bp.get("/rss.xml", defaults={"name": "rss.xml"})
-@bp.get("/atom.xml", defaults={"name": "atom.xml"})
-@bp.get("/feed.json", defaults={"name": "feed.json"})  # fixed paths: the cache's key needs them
-@cached("FEED_MAX_AGE", FeedQuery)
+@bp.get("/<any('rss.xml', 'atom.xml', 'feed.json'):name>")
+@cached("FEED_MAX_AGE", FeedQuery)  # parsed in the view, so named here
 def feed(name: str):
     """A feed of the newest visible articles, filtered like the list."""
     query = parser.parse(FEED_QUERY, request, location="query")

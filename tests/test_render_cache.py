@@ -82,3 +82,14 @@ def test_entries_are_capped_in_number():
         cache.put((i, "/", (), "base"), rendered(b"x"))
     assert len(cache.entries) == 100
     assert cache.get((999, "/", (), "base")) is not None and cache.get((0, "/", (), "base")) is None
+
+
+def test_parameters_of_a_path_with_a_variable_part_count(client, create):
+    """`/v1/articles/<key>` reads `format`: each format its own entry, junk none of its own."""
+    url = f"/v1/articles/{create()['id']}"
+    for _ in range(2):  # rendered, then from the cache
+        plain, ninjs = client.get(url), client.get(url + "?format=ninjs")
+        assert plain.status_code == ninjs.status_code == 200
+        assert "headline" in plain.get_json() and "headline" not in ninjs.get_json()
+        assert client.get(url + "?junk=1&format=ninjs").data == ninjs.data
+        assert client.get(url + "?limit=3").data == plain.data
