@@ -28,7 +28,7 @@ class BadQueryString(BadRequest):
     """A 400 whose problem names the parameter (api/errors.py reads `data`)."""
 
     def __init__(self, name: str, message: str):
-        super().__init__(f"The query string is not valid: {message}")
+        super().__init__(message)
         self.data = {"messages": {"query": {name: [message]}}}
 
 
@@ -46,7 +46,7 @@ def decode(query: str) -> Pairs:
     try:
         text = query.encode("latin-1").decode("utf-8")
     except UnicodeError:
-        raise BadQueryString("_query", "it holds bytes that are not UTF-8.") from None
+        raise BadQueryString("_query", "The query string holds bytes that are not UTF-8.") from None
     try:
         if "%" in text or "+" in text:
             decoded = tuple(parse_qsl(text, keep_blank_values=True, errors="strict"))
@@ -54,13 +54,13 @@ def decode(query: str) -> Pairs:
             decoded = tuple((n, v) for n, _, v in (p.partition("=") for p in text.split("&") if p))
     except UnicodeError:
         name = text.split("=", 1)[0][:50]
-        raise BadQueryString(name, "a %-escape is not UTF-8.") from None
+        raise BadQueryString(name, "A %-escape is not UTF-8.") from None
     for name, value in decoded:
         if (name + value).isprintable():  # the common case, at C speed: nothing forbidden
             continue
         bad = forbidden_character(name) or forbidden_character(value)
         if bad:
-            raise BadQueryString(name[:50], f"the character {bad} is not allowed.")
+            raise BadQueryString(name[:50], f"The character {bad} is not allowed.")
     return decoded
 
 
