@@ -1,8 +1,8 @@
 """Issue 10.2's figure: how much a worker grows under requests that vary only what it ignores.
 
-Starts Newswire under gunicorn (bench/run.py's settings) on a fresh SQLite database of the demo
-articles, and drives it from 8 client threads on 127.0.0.1 (one connection per request, closed
-after it, so no idle connection holds a worker), in two phases:
+Starts Newswire under gunicorn as `make run` does (deploy/gunicorn.conf.py: gevent), with 2
+workers, on a fresh SQLite database of the demo articles, and drives it from 8 client threads
+on 127.0.0.1 (one connection per request, closed after it), in two phases:
 
 1. `--requests` (80,000) of `GET /v1/changes?since=100000000&pad=<3,900 chars>&n=<i>`, a new
    `n` each time: parameters the view ignores, which once made a cache entry each;
@@ -27,10 +27,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
-from bench.run import ROOT, serve
+from bench.run import ROOT, free_port
 
 OUT = ROOT / "bench" / "out" / "cache_memory"
 CLIENTS = 8  # client threads, each one connection at a time
@@ -82,6 +84,39 @@ def drive(port: int, kind: str, requests: int, seconds: float) -> str:
     return f"{answered:,} requests in {elapsed:.0f} s" + (f", not 200: {others}" if others else "")
 
 
+@contextmanager
+def serve(url: str):
+    """gunicorn with `make run`'s settings and 2 workers; yields (port, master pid)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "PORT": str(port),
+        "WORKERS": "2",
+        "ACCESS_LOG": "",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    sys.exit("gunicorn did not start")
+                time.sleep(0.2)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def database() -> str:
     """A fresh SQLite database with the demo articles."""
     shutil.rmtree(OUT, ignore_errors=True)
@@ -110,8 +145,7 @@ def main() -> None:
     cli.add_argument("--seconds", type=int, default=150, help="the longest a phase may run")
     args = cli.parse_args()
     url = database()
-    with serve("wsgi:app", {"DATABASE_URL": url}) as (base, master):
-        port = int(base.rsplit(":", 1)[1])
+    with serve(url) as (port, master):
         drive(port, "distinct", 2000, 30)  # warm every worker: imports, connections, caches
         start = workers_rss_mb(master)
         show("after warming", start)
