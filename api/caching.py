@@ -18,6 +18,7 @@ headers as well as bodies, and the number of entries is capped too.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from api import querystring
 from api.conditional import etag_of, is_fresh
 from api.cors import CORS_HEADERS
 from api.store import Head, Store, get_store, utcnow
+
+log = logging.getLogger(__name__)
 
 HEAD_KEY = "newswire.head"  # where a request's head waits in the WSGI environ
 
@@ -216,7 +219,7 @@ def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> 
                 if response.status_code != 200:
                     return response
                 entry = entry_of(response, freshness(max_age_setting), head.changed_at)
-                if enabled:
+                if enabled and not reads_undeclared_query(names):
                     cache.put(key, entry)
             return send(entry, entry.freshness.header(head.next_due, now))
 
@@ -275,6 +278,15 @@ class ServeCached:
 
 
 STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
+
+
+def reads_undeclared_query(names: frozenset[str]) -> bool:
+    """Whether a view that declares no query parameters read the query string all the same:
+    its answer is then not stored, since the key could not tell its variants apart."""
+    if names or "args" not in request.__dict__:  # Werkzeug keeps parsed args there
+        return False
+    log.error("%s reads the query string but declares no parameters to @cached", request.path)
+    return True
 
 
 def argument_names(view: Callable) -> frozenset[str]:

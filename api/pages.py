@@ -75,13 +75,13 @@ def listing(query: dict, heading=lambda articles: None) -> Response:
 
 
 @bp.get("/")
-@cached("FEED_MAX_AGE")
+@cached("FEED_MAX_AGE", CURSOR_QUERY)
 def index():
     return listing({})
 
 
 @bp.get("/sections/<section>")
-@cached("FEED_MAX_AGE")
+@cached("FEED_MAX_AGE", CURSOR_QUERY)
 def section(section: str):
     if slugify_text(section, max_length=60) != section:
         return page("not_found.html", status=404)
@@ -89,7 +89,7 @@ def section(section: str):
 
 
 @bp.get("/tags/<tag>")
-@cached("FEED_MAX_AGE")
+@cached("FEED_MAX_AGE", CURSOR_QUERY)
 def tag(tag: str):
     if tag_slug(tag) != tag:
         return page("not_found.html", status=404)
@@ -102,7 +102,7 @@ def tag(tag: str):
 
 
 @bp.get("/authors/<author>")
-@cached("FEED_MAX_AGE")
+@cached("FEED_MAX_AGE", CURSOR_QUERY)
 def author(author: str):
     if slugify_text(author) != author:
         return page("not_found.html", status=404)

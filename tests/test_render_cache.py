@@ -93,3 +93,30 @@ def test_parameters_of_a_path_with_a_variable_part_count(client, create):
         assert "headline" in plain.get_json() and "headline" not in ninjs.get_json()
         assert client.get(url + "?junk=1&format=ninjs").data == ninjs.data
         assert client.get(url + "?limit=3").data == plain.data
+
+
+def test_pages_of_the_html_listings_are_not_served_from_the_first(client, create):
+    for i in range(23):
+        create(headline=f"Meldung {i}", published_at=f"2026-11-{i + 1:02d}T10:00:00Z")
+    first = client.get("/")
+    link = first.data.split(b'rel="next" href="')[-1].split(b'"')[0].decode()
+    later = client.get(link.removeprefix("http://localhost").replace("&amp;", "&"))
+    assert later.status_code == 200 and later.data != first.data
+    assert b"Meldung 0" in later.data and b"Meldung 0" not in first.data
+
+
+def test_a_view_reading_an_undeclared_query_is_not_stored(app, client, caplog):
+    """The safety net under the declarations: a variant the key cannot tell apart is never
+    served to another request."""
+    from flask import Response, request
+
+    from api.caching import cached
+
+    @app.get("/test-undeclared")
+    @cached("API_MAX_AGE")
+    def undeclared():
+        return Response(request.args.get("v", "none"))
+
+    assert client.get("/test-undeclared?v=1").data == b"1"
+    assert client.get("/test-undeclared?v=2").data == b"2"
+    assert "declares no parameters" in caplog.text
