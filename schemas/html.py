@@ -2,14 +2,23 @@
 
 A body is refused by name for anything outside the allowlist, never stripped; what is stored is
 the settled serialisation, which parses back to itself in every browser and feed reader.
+
+Every body costs time linear in its length: the number of elements and their nesting depth are
+bounded (MAX_ELEMENTS, MAX_DEPTH) before and during the parse, because html5lib's tree building
+costs time in proportion to the depth at every tag. A body that is already in its settled form
+(most bodies, as editors send them) is recognised by nh3 (html5ever, in Rust) without html5lib.
 """
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import html5lib
+import nh3
 from html5lib.serializer import HTMLSerializer
+from html5lib.treebuilders import getTreeBuilder
 from marshmallow import ValidationError
 
 ALLOWED_ELEMENTS = frozenset(
@@ -17,15 +26,135 @@ ALLOWED_ELEMENTS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {"a": frozenset({"href", "title"}), "img": frozenset({"src", "alt"})}
 URL_ATTRIBUTES = {("a", "href"), ("img", "src")}
-BLOCK_ELEMENTS = frozenset("p h2 h3 h4 li blockquote figcaption".split())
+BLOCK_ELEMENTS = frozenset("p h2 h3 h4 blockquote li figcaption".split())
+VOID_ELEMENTS = frozenset({"br", "img"})
+
+MAX_ELEMENTS = 5_000  # a long article has one or two thousand; each costs html5lib ~0.1 ms
+MAX_DEPTH = 32  # editorial markup nests a dozen deep at most; every tag costs the depth
+TOO_MANY = f"The body has more than {MAX_ELEMENTS:,} elements."
+TOO_DEEP = f"The body nests elements more than {MAX_DEPTH} deep."
+START_TAG = re.compile(r"<[A-Za-z]")
+# settled HTML as html5lib writes it: text without "<", and tags in one plain form
+SETTLED_TOKEN = re.compile(r'([^<]+)|<(/?)([a-z][a-z0-9]*)((?: [a-z]+="[^"]*")*)>|<')
+# html5lib writes &amp; &lt; &gt; in text and may quote with ' where nh3 writes &quot;, and
+# writes < > as they are in attributes; only a body free of other references is compared
+NOT_AMP = re.compile(r"&(?!amp;)")
 
 _SERIALIZER = HTMLSerializer(
     quote_attr_values="always", omit_optional_tags=False, resolve_entities=False
 )
 
 
+class TooComplex(Exception):
+    """The parse met more elements, or deeper nesting, than a body may have."""
+
+
+class _BoundedTreeBuilder(getTreeBuilder("etree")):
+    """html5lib's etree builder, stopping once the tree outgrows MAX_ELEMENTS or MAX_DEPTH
+    (counting the elements the parser adds itself, such as reopened formatting elements)."""
+
+    def reset(self):
+        super().reset()
+        self.elements = 0
+
+    def insertElementNormal(self, token):
+        return self._admit(super().insertElementNormal(token))
+
+    def insertElementTable(self, token):
+        return self._admit(super().insertElementTable(token))
+
+    def _admit(self, element):
+        self.elements += 1
+        if self.elements > MAX_ELEMENTS:
+            raise TooComplex(TOO_MANY)
+        if len(self.openElements) - 1 > MAX_DEPTH:  # below the fragment's own root
+            raise TooComplex(TOO_DEEP)
+        return element
+
+
+class _Walker(html5lib.getTreeWalker("etree")):
+    """html5lib's etree walker, finding each parent's place from a table made once: its own
+    looks it up among the siblings every time, which costs time in their number squared."""
+
+    def __init__(self, tree):
+        super().__init__(tree)
+        self.places = {id(child): i for element in tree.iter() for i, child in enumerate(element)}
+
+    def getParentNode(self, node):
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            return (element, key, parents, None) if parents else element
+        parent = parents.pop()
+        return (parent, self.places[id(parent)], parents, None) if parents else parent
+
+
 def settle(html: str) -> str:
     """The fragment as it is stored; ValidationError naming what breaks the allowlist."""
+    if sum(1 for _ in START_TAG.finditer(html)) > MAX_ELEMENTS:
+        raise ValidationError(TOO_MANY)
+    settled = settled_already(html)
+    if settled is None:
+        settled = settle_strictly(html)
+    text, images, depth = read_settled(settled)
+    if depth > MAX_DEPTH:
+        raise ValidationError(TOO_DEEP)
+    if not text and not images:
+        raise ValidationError("The body has no text.")
+    return settled
+
+
+def settled_already(html: str) -> str | None:
+    """The body itself when nh3 finds nothing to strip or rewrite in it, else None.
+
+    nh3 serialises the same way html5lib does for such a body (tests/test_schemas.py checks
+    that on random markup), so html5lib would settle it to itself; anything else, including
+    every body that breaks a rule, goes to `settle_strictly`, which names what is wrong.
+    """
+    if html != html.strip() or NOT_AMP.search(html) or not well_nested(html):
+        return None
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_ELEMENTS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_allowed_attribute,
+        strip_comments=True,
+        link_rel=None,
+        url_schemes={"http", "https", "mailto"},
+    )
+    return html if cleaned == html else None
+
+
+def well_nested(html: str) -> bool:
+    """Whether the body's tags, read as written, are allowed, each closed in order, and at most
+    MAX_DEPTH deep: settled HTML always is, and html5ever (like html5lib) costs time in
+    proportion to the depth at every tag, so nothing deeper goes to nh3."""
+    open_tags: list[str] = []
+    for match in SETTLED_TOKEN.finditer(html):
+        text, end, tag, _ = match.groups()
+        if text:
+            continue
+        if tag not in ALLOWED_ELEMENTS:  # also a "<" that starts no tag
+            return False
+        if end:
+            if tag in VOID_ELEMENTS or not open_tags or open_tags.pop() != tag:
+                return False
+        elif tag not in VOID_ELEMENTS:
+            open_tags.append(tag)
+            if len(open_tags) > MAX_DEPTH:
+                return False
+    return not open_tags
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> str | None:
+    if (tag, name) in URL_ATTRIBUTES and not is_allowed_url(value, allow_mailto=tag == "a"):
+        return None  # stripped, so the body is not settled already
+    return value
+
+
+def settle_strictly(html: str) -> str:
+    """Parse with html5lib, name what breaks the allowlist, and settle the serialisation."""
     fragment = parse_fragment(html)
     problems = sorted(set(html_problems(fragment)))
     if problems:
@@ -34,20 +163,26 @@ def settle(html: str) -> str:
     # so that what is stored reads back the same in every browser and feed reader.
     for _ in range(3):
         settled = serialize_fragment(fragment)
+        if settled == html:
+            return settled  # it parsed to itself
+        html = settled
         fragment = parse_fragment(settled)
         if serialize_fragment(fragment) == settled:
-            if not "".join(fragment.itertext()).strip() and fragment.find(".//img") is None:
-                raise ValidationError("The body has no text.")
             return settled
     raise ValidationError("The HTML is nested so badly that it has no stable form.")
 
 
 def parse_fragment(html: str):
-    return html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
+    """html5lib's parse, bounded: ValidationError naming the limit the body goes past."""
+    parser = html5lib.HTMLParser(tree=_BoundedTreeBuilder, namespaceHTMLElements=False)
+    try:
+        return parser.parseFragment(html)
+    except TooComplex as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def serialize_fragment(fragment) -> str:
-    return "".join(_SERIALIZER.serialize(html5lib.getTreeWalker("etree")(fragment))).strip()
+    return "".join(_SERIALIZER.serialize(_Walker(fragment))).strip()
 
 
 def html_problems(fragment) -> list[str]:
@@ -76,35 +211,58 @@ def html_problems(fragment) -> list[str]:
 
 def html_to_text(html: str) -> str:
     """The text of an accepted fragment, one line per block (for body_text and search)."""
-    fragment = parse_fragment(html)
-    lines: list[str] = []
+    return read_settled(html)[0]
 
-    def walk(element, current: list[str]):
-        if element.text:
-            current.append(element.text)
-        for child in element:
-            if isinstance(child.tag, str) and child.tag in BLOCK_ELEMENTS:
-                flush(current)
-                inner: list[str] = []
-                walk(child, inner)
-                flush(inner)
-            elif isinstance(child.tag, str) and child.tag == "br":
-                flush(current)
-            elif isinstance(child.tag, str):
-                walk(child, current)
-            if child.tail:
-                current.append(child.tail)
 
-    def flush(parts: list[str]):
+class _SettledReader(HTMLParser):
+    """Reads settled HTML, in which every element but br and img is closed explicitly, so
+    its tags alone give the tree: lines of text per block, images, and the nesting depth."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.blocks: list[list[str]] = [[]]  # the text of each open block, innermost last
+        self.depth = self.max_depth = self.images = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images += 1
+        if tag == "br":
+            self.flush()
+        if tag in VOID_ELEMENTS:
+            return
+        self.depth += 1
+        self.max_depth = max(self.max_depth, self.depth)
+        if tag in BLOCK_ELEMENTS:
+            self.flush()
+            self.blocks.append([])
+
+    def handle_endtag(self, tag):
+        if tag in VOID_ELEMENTS:
+            return
+        self.depth -= 1
+        if tag in BLOCK_ELEMENTS and len(self.blocks) > 1:
+            self.flush()
+            self.blocks.pop()
+
+    def handle_data(self, data):
+        self.blocks[-1].append(data)
+
+    def flush(self):
+        parts = self.blocks[-1]
         line = " ".join("".join(parts).split())
         if line:
-            lines.append(line)
+            self.lines.append(line)
         parts.clear()
 
-    rest: list[str] = []
-    walk(fragment, rest)
-    flush(rest)
-    return "\n".join(lines)
+
+def read_settled(html: str) -> tuple[str, int, int]:
+    """Settled HTML's text (one line per block), its number of images, and its depth."""
+    reader = _SettledReader()
+    reader.feed(html)
+    reader.close()
+    reader.flush()
+    return "\n".join(reader.lines), reader.images, reader.max_depth
 
 
 def is_allowed_url(url: str, allow_mailto: bool = False) -> bool:

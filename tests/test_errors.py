@@ -133,6 +133,23 @@ def test_hostile_bodies_never_500_and_change_nothing(client, auth, payload):
     assert articles_count(client, auth) == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "limit"),
+    [
+        ("<ul>" * 16_000, "more than 5,000 elements"),
+        ("<blockquote>" * 5_000 + "x", "more than 32 deep"),
+    ],
+    ids=["ul", "blockquote"],
+)
+def test_a_hostile_body_is_a_422_naming_the_limit(client, auth, article_data, body, limit):
+    """A body nested this way kept a worker for 30 s; now it is refused before the parse."""
+    data = {**article_data, "body": body}
+    del data["body_text"]
+    problem = assert_problem(client.post("/v1/articles", json=data, headers=auth), 422)
+    assert limit in problem["errors"]["body"][0]
+    assert articles_count(client, auth) == 0
+
+
 def test_rejected_write_changes_nothing_even_with_valid_parts(app, client, auth, article_data):
     from sqlalchemy import text
 
