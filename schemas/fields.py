@@ -12,8 +12,9 @@ from slugify import slugify
 
 from schemas.html import is_allowed_url, settle
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-LANGUAGE_SHAPE = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")  # langcodes also takes "de_AT"
+# Patterns that validate are used with fullmatch: `$` would also match before a final newline
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+LANGUAGE_SHAPE = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")  # langcodes also takes "de_AT"
 
 GERMAN = [
     ["Ä", "Ae"],
@@ -117,7 +118,7 @@ class Slug(Text):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         slug = super()._deserialize(value, attr, data, **kwargs)
-        if not SLUG_PATTERN.match(slug) or len(slug) > self.max_length:
+        if not SLUG_PATTERN.fullmatch(slug) or len(slug) > self.max_length:
             raise ValidationError(
                 f"Must be lower-case letters and digits joined by single hyphens, "
                 f"at most {self.max_length} characters."
@@ -130,7 +131,7 @@ class LanguageTag(Text):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         tag = super()._deserialize(value, attr, data, **kwargs).strip()
-        if len(tag) > 35 or not LANGUAGE_SHAPE.match(tag) or not langcodes.tag_is_valid(tag):
+        if len(tag) > 35 or not LANGUAGE_SHAPE.fullmatch(tag) or not langcodes.tag_is_valid(tag):
             raise ValidationError("Must be a valid BCP 47 language tag, such as de or de-AT.")
         return langcodes.standardize_tag(tag)
 

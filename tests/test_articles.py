@@ -511,3 +511,14 @@ def test_a_write_reads_no_table_in_full(app, create, article_data):
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             scans = [row[-1] for row in plan if row[-1].startswith("SCAN")]
             assert not scans, (statement, scans)
+
+
+def test_a_trailing_newline_is_refused_in_slug_section_and_filters(client, auth, article_data):
+    data = {**article_data, "slug": "x-nl\n", "section": "sport\n"}
+    response = client.post("/v1/articles", json=data, headers=auth)
+    assert response.status_code == 422
+    assert {"slug", "section"} <= set(response.get_json()["errors"])
+    response = client.get("/v1/articles?section=sport%0A")
+    assert response.status_code == 400
+    assert "section" in response.get_json()["errors"]
+    assert client.get("/v1/articles", headers=auth).get_json()["items"] == []

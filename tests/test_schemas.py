@@ -247,6 +247,12 @@ def test_slug_pattern_and_length(slug, ok):
         assert "slug" in errors(slug=slug)
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", " ", "\t"])
+def test_a_pattern_must_match_the_whole_value_not_up_to_a_trailing_newline(end):
+    assert "slug" in errors(slug="x-nl" + end)
+    assert "section" in errors(section="sport" + end)
+
+
 def test_slug_from_headline_transliterates_german():
     assert (
         slugify_text("Größere Übungen für Ärzte & Öffis") == "groessere-uebungen-fuer-aerzte-oeffis"
@@ -429,7 +435,7 @@ def test_safe_html_output_reloads_to_itself(html):
 @given(st.text())
 def test_slugify_always_gives_a_valid_slug_or_nothing(text):
     slug = slugify_text(text)
-    assert slug == "" or (SLUG_PATTERN.match(slug) and len(slug) <= 120)
+    assert slug == "" or (SLUG_PATTERN.fullmatch(slug) and len(slug) <= 120)
 
 
 def markup(pieces: list[str], max_size: int):
