@@ -7,6 +7,7 @@ from html import escape
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.fields import (
+    ArticleSlug,
     HttpUrl,
     LanguageTag,
     PlainText,
@@ -55,7 +56,7 @@ class Image(Schema):
 class ArticleIn(Schema):
     """An article as a newsroom writes it (POST, PUT, and PATCH after merging)."""
 
-    slug = Slug(allow_none=True)
+    slug = ArticleSlug(allow_none=True)
     headline = PlainText(200, required=True)
     lead = PlainText(600, multiline=True, required=True)
     body = SafeHtml(metadata={"description": "HTML within the allowlist; or give body_text."})

@@ -14,6 +14,7 @@ from schemas.html import is_allowed_url, settle
 
 # Patterns that validate are used with fullmatch: `$` would also match before a final newline
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+ID_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # a UUID
 LANGUAGE_SHAPE = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")  # langcodes also takes "de_AT"
 
 GERMAN = [
@@ -60,6 +61,12 @@ def check_text(value: str) -> str:
 def slugify_text(text: str, max_length: int = 120) -> str:
     """A URL slug with German transliteration; empty when the text has no letter or digit."""
     return slugify(text, max_length=max_length, word_boundary=True, replacements=GERMAN)
+
+
+def article_slug(headline: str) -> str:
+    """The slug an article gets from its headline: never empty, never shaped like an id."""
+    slug = slugify_text(headline) or "artikel"
+    return "artikel-" + slug if ID_SHAPE.fullmatch(slug) else slug
 
 
 def tag_slug(label: str) -> str:
@@ -123,6 +130,17 @@ class Slug(Text):
                 f"Must be lower-case letters and digits joined by single hyphens, "
                 f"at most {self.max_length} characters."
             )
+        return slug
+
+
+class ArticleSlug(Slug):
+    """An article's slug: a Slug that is not shaped like an article id (a UUID), since an
+    article is found by either, and an id must always find its own article."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        slug = super()._deserialize(value, attr, data, **kwargs)
+        if ID_SHAPE.fullmatch(slug):
+            raise ValidationError("Must not have the shape of an article id (a UUID).")
         return slug
 
 

@@ -522,3 +522,35 @@ def test_a_trailing_newline_is_refused_in_slug_section_and_filters(client, auth,
     assert response.status_code == 400
     assert "section" in response.get_json()["errors"]
     assert client.get("/v1/articles", headers=auth).get_json()["items"] == []
+
+
+def test_a_slug_shaped_like_an_id_is_refused(client, auth, create, article_data):
+    target = create()
+    for slug in (target["id"], "0f8fad5b-d9cb-469f-a165-70867728950e"):
+        response = client.post("/v1/articles", json={**article_data, "slug": slug}, headers=auth)
+        assert response.status_code == 422
+        assert "slug" in response.get_json()["errors"]
+    made = create(headline=target["id"])  # a headline that would make one
+    assert made["slug"] != target["id"] and target["id"] in made["slug"]
+    assert client.get(f"/v1/articles/{target['id']}").get_json()["id"] == target["id"]
+
+
+def test_an_id_is_looked_up_before_any_slug(app, client, auth, create):
+    """A slug equal to another article's id (one kept from before the rule) never takes
+    over that id: not for a read, and not for a DELETE with If-Match: *."""
+    from sqlalchemy import text
+
+    target, other = create(), create()
+    with app.extensions["store"].engine.begin() as conn:
+        conn.execute(
+            text("UPDATE articles SET slug = :slug WHERE id = :id"),
+            {"slug": target["id"], "id": other["id"]},
+        )
+        # and the target's row written after it (PostgreSQL then reads the other row first)
+        conn.execute(text("UPDATE articles SET lead = lead WHERE id = :id"), {"id": target["id"]})
+    for _ in range(5):  # the order of rows an OR query returns is the database's choice
+        assert client.get(f"/v1/articles/{target['id']}").get_json()["id"] == target["id"]
+    response = client.delete(f"/v1/articles/{target['id']}", headers={**auth, "If-Match": "*"})
+    assert response.status_code == 204
+    assert client.get(f"/v1/articles/{other['id']}").status_code == 200
+    assert client.get(f"/v1/articles/{target['id']}").status_code == 410

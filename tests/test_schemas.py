@@ -238,6 +238,8 @@ def test_unknown_fields_are_rejected_at_every_level():
         ("a_b", False),
         ("ä", False),
         ("a" * 121, False),
+        ("0f8fad5b-d9cb-469f-a165-70867728950e", False),  # an article id's shape
+        ("0f8fad5b-d9cb-469f-a165-70867728950e-2", True),
     ],
 )
 def test_slug_pattern_and_length(slug, ok):

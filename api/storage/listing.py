@@ -28,12 +28,20 @@ def check_key(key: str) -> None:
         raise NotFound(key)
 
 
+def by_key(stmt, key: str):
+    """The article whose id or slug is `key`, its id first: a slug that equals another
+    article's id (the schema refuses those now) never takes that article's place."""
+    return (
+        stmt.where(or_(Article.id == key, Article.slug == key))
+        .order_by((Article.id == key).desc())
+        .limit(1)
+    )
+
+
 def find(session: Session, key: str) -> Article:
     """An undeleted article by id or slug, with its lists loaded, for a write."""
     check_key(key)
-    article = session.scalars(
-        select(Article).where(or_(Article.id == key, Article.slug == key)).options(*eager())
-    ).first()
+    article = session.scalars(by_key(select(Article), key).options(*eager())).first()
     if article is None:
         raise NotFound(key)
     if article.deleted_at is not None:
@@ -50,9 +58,9 @@ def get_article(db: Database, key: str, base_url: str, include_hidden: bool) -> 
         Article.deleted_at,
         Article.status,
         Article.published_at,
-    ).where(or_(Article.id == key, Article.slug == key))
+    )
     with db.engine.connect() as conn:
-        row = conn.execute(stmt.limit(1)).first()
+        row = conn.execute(by_key(stmt, key)).first()
     if row is None:
         raise NotFound(key)
     if row.deleted_at is not None:

@@ -31,7 +31,7 @@ from api.storage.models import (
     Scheduled,
     eager,
 )
-from schemas.fields import slugify_text
+from schemas.fields import article_slug, slugify_text
 
 ETagCheck = Callable[[Document], None]  # raises PreconditionFailed when the caller is stale
 
@@ -133,8 +133,7 @@ def apply(
         if data["slug"] != article.slug:
             article.slug = free_slug(session, data["slug"], article.id)
     elif not article.slug:
-        base = slugify_text(data["headline"]) or "artikel"
-        article.slug = free_slug(session, base, article.id)
+        article.slug = free_slug(session, article_slug(data["headline"]), article.id)
     article.headline = data["headline"]
     article.lead = data["lead"]
     article.body = data["body"]
