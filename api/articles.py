@@ -167,11 +167,13 @@ class ArticleResource(MethodView):
         """Change some fields of an article with a JSON merge patch (If-Match required)"""
         check = if_match_guard()
         patch = request.get_json()
-        current = get_store().input_form(key)
-        if isinstance(patch, dict) and "body_text" in patch and "body" not in patch:
-            current.pop("body")
-        data = ARTICLE_IN.load(merge_patch(current, patch))
-        return written(get_store().update_article(key, data, base_url(), check))
+
+        def merged(current: dict) -> dict:  # called by the store inside its write transaction
+            if isinstance(patch, dict) and "body_text" in patch and "body" not in patch:
+                current.pop("body")
+            return ARTICLE_IN.load(merge_patch(current, patch))
+
+        return written(get_store().patch_article(key, merged, base_url(), check))
 
     @blp.response(204)
     @blp.doc(**NEEDS_TOKEN)

@@ -7,6 +7,7 @@ holds one Store (`init_app`); views reach it with `get_store()`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from api.storage import changelog, listing, migrate, tokens, writes
 from api.storage.changelog import Head
 from api.storage.db import Database, utcnow
-from api.storage.documents import Document, input_form
+from api.storage.documents import Document
 from api.storage.errors import (
     DATABASE_ERRORS,
     BadCursor,
@@ -162,11 +163,6 @@ class Store:
     def encode_cursor(self, published_at: datetime, article_id: str) -> str:
         return self.cursors.encode(published_at, article_id)
 
-    def input_form(self, key: str) -> dict:
-        """The article as a client would write it: the base a merge patch applies to."""
-        with self.db.reading() as session:
-            return input_form(listing.find(session, key))
-
     def has_slug(self, slug: str) -> bool:
         with self.db.reading() as session:
             return session.scalar(select(Article.id).where(Article.slug == slug)) is not None
@@ -185,6 +181,15 @@ class Store:
     def update_article(self, key: str, data: dict, base_url: str, check_etag) -> Document:
         return writes.update_article(
             self.db, key, data, base_url, check_etag, self.default_language
+        )
+
+    def patch_article(
+        self, key: str, merge: Callable[[dict], dict], base_url: str, check_etag
+    ) -> Document:
+        """Write `merge(the article's current input form)`: read, merged and written in one
+        write transaction, so that concurrent edits of different fields all stay."""
+        return writes.patch_article(
+            self.db, key, merge, base_url, check_etag, self.default_language
         )
 
     def delete_article(self, key: str, base_url: str, check_etag) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.storage import changelog, search
 from api.storage.db import Database, utcnow
-from api.storage.documents import Document, article_document, on_base
+from api.storage.documents import Document, article_document, input_form, on_base
 from api.storage.errors import Gone, IdempotencyConflict
 from api.storage.listing import find
 from api.storage.models import (
@@ -88,10 +88,27 @@ def update_article(
     default_language: str,
 ) -> Document:
     """Replace an article's content; `check_etag(current_document)` guards lost updates."""
+    return patch_article(db, article_id, lambda _: data, base_url, check_etag, default_language)
+
+
+def patch_article(
+    db: Database,
+    article_id: str,
+    merge: Callable[[dict], dict],
+    base_url: str,
+    check_etag: ETagCheck,
+    default_language: str,
+) -> Document:
+    """Change an article to `merge(its current input form)`, validated input for `apply`.
+
+    The read, the merge and the write happen in one write transaction, under the lock every
+    writer takes, so that two edits of different fields (even with `If-Match: *`) both stay.
+    """
     now = utcnow()
     with db.writing() as session:
         article = find(session, article_id)
         check_etag(as_sent(article, base_url))
+        data = merge(input_form(article))
         apply(session, article, data, now, default_language)
         settle(session, article, now)
         return as_sent(article, base_url)
