@@ -554,3 +554,33 @@ def test_an_id_is_looked_up_before_any_slug(app, client, auth, create):
     assert response.status_code == 204
     assert client.get(f"/v1/articles/{other['id']}").status_code == 200
     assert client.get(f"/v1/articles/{target['id']}").status_code == 410
+
+
+def test_only_an_article_that_was_once_public_answers_410_after_deletion(client, auth, create):
+    """A deleted draft (or a scheduled article deleted before its instant) answers 404 like a
+    key that never existed, so the answer tells nobody that it did; 410 is kept for articles
+    that readers may have seen, even when they were unpublished before the deletion."""
+    draft = create(status="draft")
+    scheduled = create(published_at="2999-01-01T00:00:00Z")
+    unpublished = create()
+    etag = client.get(f"/v1/articles/{unpublished['id']}").headers["ETag"]
+    response = client.patch(
+        f"/v1/articles/{unpublished['id']}",
+        json={"status": "draft"},
+        headers={**auth, "If-Match": etag},
+    )
+    assert response.status_code == 200
+    for article in (draft, scheduled, unpublished):
+        url = f"/v1/articles/{article['id']}"
+        assert client.delete(url, headers={**auth, "If-Match": "*"}).status_code == 204
+    for article in (draft, scheduled):
+        for key in (article["id"], article["slug"]):
+            assert client.get(f"/v1/articles/{key}").status_code == 404
+            assert client.get(f"/v1/articles/{key}", headers=auth).status_code == 404
+            assert client.get(f"/articles/{article['slug']}").status_code == 404
+        patch = client.patch(
+            f"/v1/articles/{article['id']}", json={}, headers={**auth, "If-Match": "*"}
+        )
+        assert patch.status_code == 404
+    assert client.get(f"/v1/articles/{unpublished['id']}").status_code == 410
+    assert client.get(f"/articles/{unpublished['slug']}").status_code == 410

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from api.storage import matching
 from api.storage.db import Database, as_utc, utcnow
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor, Gone, NotFound
-from api.storage.models import PUBLISHED_SQL, Article, eager, is_visible
+from api.storage.models import PUBLISHED_SQL, Article, Change, eager, is_visible
 from schemas.fields import slugify_text, tag_slug
 
 
@@ -45,7 +45,7 @@ def find(session: Session, key: str) -> Article:
     if article is None:
         raise NotFound(key)
     if article.deleted_at is not None:
-        raise Gone(key)
+        raise gone_or_not_found(session, article.id, key)
     return article
 
 
@@ -53,6 +53,7 @@ def get_article(db: Database, key: str, base_url: str, include_hidden: bool) -> 
     """One article by id or slug, as its public representation."""
     check_key(key)
     stmt = select(
+        Article.id,
         Article.document,
         Article.updated_at,
         Article.deleted_at,
@@ -61,13 +62,22 @@ def get_article(db: Database, key: str, base_url: str, include_hidden: bool) -> 
     )
     with db.engine.connect() as conn:
         row = conn.execute(by_key(stmt, key)).first()
+        if row is not None and row.deleted_at is not None:
+            raise gone_or_not_found(conn, row.id, key)
     if row is None:
         raise NotFound(key)
-    if row.deleted_at is not None:
-        raise Gone(key)
     if not include_hidden and not is_visible(row, utcnow()):
         raise NotFound(key)
     return Document(on_base(row.document, base_url), row.updated_at)
+
+
+def gone_or_not_found(conn, article_id: str, key: str) -> Exception:
+    """What a deleted article answers: Gone (410) if readers may have seen it, that is if
+    it ever entered the change log (which keeps every such article's latest change, a
+    `delete` at last); otherwise NotFound (404), as if it had never existed, so that the
+    answer tells nobody a draft or an unseen scheduled article was there."""
+    was_public = conn.scalar(select(exists().where(Change.article_id == article_id)))
+    return Gone(key) if was_public else NotFound(key)
 
 
 ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what an article id can look like (URL-safe)
