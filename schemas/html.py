@@ -12,7 +12,7 @@ costs time in proportion to the depth at every tag. A body that is already in it
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import urlsplit
 
 import html5lib
@@ -35,7 +35,9 @@ TOO_MANY = f"The body has more than {MAX_ELEMENTS:,} elements."
 TOO_DEEP = f"The body nests elements more than {MAX_DEPTH} deep."
 START_TAG = re.compile(r"<[A-Za-z]")
 # settled HTML as html5lib writes it: text without "<", and tags in one plain form
-SETTLED_TOKEN = re.compile(r'([^<]+)|<(/?)([a-z][a-z0-9]*)((?: [a-z]+="[^"]*")*)>|<')
+SETTLED_TOKEN = re.compile(
+    r"""([^<]+)|<(/?)([a-z][a-z0-9]*)((?: [a-z]+=(?:"[^"]*"|'[^']*'))*)>|<"""
+)
 # html5lib writes &amp; &lt; &gt; in text and may quote with ' where nh3 writes &quot;, and
 # writes < > as they are in attributes; only a body free of other references is compared
 NOT_AMP = re.compile(r"&(?!amp;)")
@@ -97,9 +99,7 @@ def settle(html: str) -> str:
     settled = settled_already(html)
     if settled is None:
         settled = settle_strictly(html)
-    text, images, depth = read_settled(settled)
-    if depth > MAX_DEPTH:
-        raise ValidationError(TOO_DEEP)
+    text, images = read_settled(settled)
     if not text and not images:
         raise ValidationError("The body has no text.")
     return settled
@@ -166,6 +166,8 @@ def settle_strictly(html: str) -> str:
         if settled == html:
             return settled  # it parsed to itself
         html = settled
+        if settled_already(settled) is not None:
+            return settled  # it would parse to itself: nh3 finds it settled, as above
         fragment = parse_fragment(settled)
         if serialize_fragment(fragment) == settled:
             return settled
@@ -214,55 +216,38 @@ def html_to_text(html: str) -> str:
     return read_settled(html)[0]
 
 
-class _SettledReader(HTMLParser):
-    """Reads settled HTML, in which every element but br and img is closed explicitly, so
-    its tags alone give the tree: lines of text per block, images, and the nesting depth."""
+def read_settled(html: str) -> tuple[str, int]:
+    """Settled HTML's text (one line per block) and its number of images.
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.blocks: list[list[str]] = [[]]  # the text of each open block, innermost last
-        self.depth = self.max_depth = self.images = 0
+    In settled HTML every element but br and img is closed explicitly and text holds no "<",
+    so its tags, read in order, give the tree: one linear pass, without recursion.
+    """
+    lines: list[str] = []
+    blocks: list[list[str]] = [[]]  # the text of each open block, innermost last
+    images = 0
 
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            self.images += 1
-        if tag == "br":
-            self.flush()
-        if tag in VOID_ELEMENTS:
-            return
-        self.depth += 1
-        self.max_depth = max(self.max_depth, self.depth)
-        if tag in BLOCK_ELEMENTS:
-            self.flush()
-            self.blocks.append([])
-
-    def handle_endtag(self, tag):
-        if tag in VOID_ELEMENTS:
-            return
-        self.depth -= 1
-        if tag in BLOCK_ELEMENTS and len(self.blocks) > 1:
-            self.flush()
-            self.blocks.pop()
-
-    def handle_data(self, data):
-        self.blocks[-1].append(data)
-
-    def flush(self):
-        parts = self.blocks[-1]
-        line = " ".join("".join(parts).split())
+    def flush() -> None:
+        line = " ".join("".join(blocks[-1]).split())
         if line:
-            self.lines.append(line)
-        parts.clear()
+            lines.append(line)
+        blocks[-1].clear()
 
-
-def read_settled(html: str) -> tuple[str, int, int]:
-    """Settled HTML's text (one line per block), its number of images, and its depth."""
-    reader = _SettledReader()
-    reader.feed(html)
-    reader.close()
-    reader.flush()
-    return "\n".join(reader.lines), reader.images, reader.max_depth
+    for match in SETTLED_TOKEN.finditer(html):
+        text, end, tag, _ = match.groups()
+        if tag is None:
+            blocks[-1].append(unescape(text or "<"))
+        elif tag == "img":
+            images += 1
+        elif tag == "br":
+            flush()
+        elif tag in BLOCK_ELEMENTS:
+            flush()
+            if not end:
+                blocks.append([])
+            elif len(blocks) > 1:
+                blocks.pop()
+    flush()
+    return "\n".join(lines), images
 
 
 def is_allowed_url(url: str, allow_mailto: bool = False) -> bool:
