@@ -1,8 +1,9 @@
 """Schemathesis hooks for `make contract`: the rules the OpenAPI document states in words only.
 
 JSON Schema cannot say "a registered BCP 47 tag", "HTML within the allowlist", "tags unique by
-their slug", "an internal related item names an article that exists" or "an Idempotency-Key is
-used once per request body"; the document says each in a description. These hooks teach the
+their slug", "an internal related item names an article that exists", "a cursor is one the
+server issued" or "an Idempotency-Key is used once per request body"; the document says each in
+a description. These hooks teach the
 generator those rules for the requests it means to be valid, so that a rejection of such a
 request is a real disagreement between the document and the server. Requests meant to be
 invalid are left alone.
@@ -14,12 +15,13 @@ import os
 import re
 import uuid
 
+import langcodes
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 
 from api.openapi import IDEMPOTENCY_KEY_PATTERN
-from schemas.fields import tag_slug
+from schemas.fields import LANGUAGE_SHAPE, tag_slug
 
 LANGUAGES = ["de", "de-AT", "de-CH", "en", "en-GB", "en-US", "fr", "it", "es-419", "sr-Latn"]
 WORDS = st.from_regex(r"[A-Za-zÄÖÜäöüß0-9][A-Za-zÄÖÜäöüß0-9 ,.!?'()-]{0,40}", fullmatch=True)
@@ -72,12 +74,28 @@ def existing_related(related: list) -> list:
     return kept
 
 
+def registered_language(value):
+    """A registered tag in place of one that only has the shape of one."""
+    if isinstance(value, str) and LANGUAGE_SHAPE.fullmatch(value):
+        if not langcodes.tag_is_valid(value):
+            return "de"
+    return value
+
+
 @schemathesis.hook
 def map_case(context, case):
     operation_id = case.operation.definition.raw.get("operationId")
+    query = case.query
+    if isinstance(query, dict) and meant_valid(case, ParameterLocation.QUERY):
+        query = {k: v for k, v in query.items() if k != "cursor"}  # only a next_cursor is one
+        if "language" in query:
+            query["language"] = registered_language(query["language"])
+        case.query = query
     body = case.body
     if isinstance(body, dict) and meant_valid(case, ParameterLocation.BODY):
         body = dict(body)
+        if "language" in body:
+            body["language"] = registered_language(body["language"])
         if isinstance(body.get("tags"), list):
             body["tags"] = unique_tags(body["tags"])
         if isinstance(body.get("related"), list):
