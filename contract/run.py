@@ -66,20 +66,12 @@ def flask(env: dict, *args: str) -> str:
 
 @contextmanager
 def server(env: dict, port: int):
-    """gunicorn serving the app until the block ends."""
+    """gunicorn serving the app with the project's settings (gevent), until the block ends."""
     process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--log-level", "warning"]
+        + ["wsgi:app"],
         cwd=ROOT,
-        env=env,
+        env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "2", "ACCESS_LOG": ""},
     )
     try:
         deadline = time.monotonic() + 30
