@@ -120,13 +120,18 @@ class Text(fields.String):
 
 
 class PlainText(Text):
-    """Plain text: trimmed, with length limits, one line unless `multiline`."""
+    """Plain text: trimmed, with length limits, one line unless `multiline`.
+
+    At most `max_length` characters as sent and at least `min_length` once trimmed.
+    """
 
     def __init__(self, max_length: int, min_length: int = 1, multiline: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.max_length, self.min_length, self.multiline = max_length, min_length, multiline
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if isinstance(value, str) and len(value) > self.max_length:  # as sent, so maxLength says it
+            raise ValidationError(f"Longer than {self.max_length} characters.")
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not self.multiline and "\n" in text:
             raise ValidationError("Must be one line: no line breaks.")
@@ -142,8 +147,9 @@ class PlainText(Text):
             "pattern": trimmed_text_pattern(self.multiline),
             "minLength": self.min_length,
             "maxLength": self.max_length,
-            "description": f"{kind} plain text, {self.min_length} to {self.max_length} "
-            "characters after trimming surrounding whitespace (stored NFC-normalised).",
+            "description": f"{kind} plain text, at most {self.max_length} characters, and at"
+            f" least {self.min_length} once surrounding whitespace is trimmed (stored trimmed and"
+            " NFC-normalised).",
         }
 
 

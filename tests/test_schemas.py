@@ -385,3 +385,10 @@ def test_safe_html_output_reloads_to_itself(html):
 def test_slugify_always_gives_a_valid_slug_or_nothing(text):
     slug = slugify_text(text)
     assert slug == "" or (SLUG_PATTERN.match(slug) and len(slug) <= 120)
+
+
+def test_text_is_bounded_as_sent_too():
+    """maxLength in the OpenAPI document counts the characters sent, so the field does too."""
+    assert load(headline=" " + "x" * 199)["headline"] == "x" * 199
+    assert "headline" in errors(headline=" " + "x" * 200)
+    assert "headline" in errors(headline="x" * 200 + "\n")
