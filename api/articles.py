@@ -18,7 +18,14 @@ from api.openapi import NOT_MODIFIED, article_links, headers, operation
 from api.querystring import known, names_of
 from api.store import Document, PreconditionFailed, get_store
 from api.urls import base_url, with_query
-from schemas.article import EXAMPLE_IN, ArticleIn, ArticleList, ArticleOut, ArticlePatch
+from schemas.article import (
+    EXAMPLE_IN,
+    ArticleIn,
+    ArticleList,
+    ArticleOrNinjs,
+    ArticleOut,
+    ArticlePatch,
+)
 from schemas.query import ArticleListQuery, FormatQuery
 
 blp = Blueprint(
@@ -152,7 +159,7 @@ class Articles(MethodView):
 class ArticleResource(MethodView):
     @cached("API_MAX_AGE")
     @blp.arguments(FormatQuery(), location="query", error_status_code=400)
-    @blp.response(200, ArticleOut, headers=ARTICLE_HEADERS)
+    @blp.response(200, ArticleOrNinjs().json_schema(), headers=ARTICLE_HEADERS)
     @blp.alt_response(304, **NOT_MODIFIED)
     @blp.doc(
         **operation(

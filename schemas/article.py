@@ -263,8 +263,22 @@ class ArticleOut(Schema):
     )
 
 
+NINJS = {
+    "type": "object",
+    "description": "With ?format=ninjs or ninjs2: the article as IPTC ninjs 3.1 or 2.2.",
+}
+
+
+class ArticleOrNinjs(fields.Raw):
+    """An article as ArticleOut, or as ninjs when the request asked for it (?format=)."""
+
+    def json_schema(self) -> dict:
+        kinds = [{"$ref": "#/components/schemas/ArticleOut"}, NINJS]
+        return {"anyOf": kinds + ([{"type": "null"}] if self.allow_none else [])}
+
+
 class ArticleList(Schema):
-    items = fields.List(fields.Nested(ArticleOut), required=True)
+    items = fields.List(ArticleOrNinjs(), required=True)
     next_cursor = fields.String(
         required=True,
         allow_none=True,

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.article import ArticleOut
+from schemas.article import ArticleOrNinjs
 from schemas.fields import Rfc3339DateTime
 
 
@@ -12,8 +12,7 @@ class ChangeOut(Schema):
     id = fields.String(required=True)
     version = fields.Integer(required=True)
     at = Rfc3339DateTime(required=True)
-    article = fields.Nested(
-        ArticleOut,
+    article = ArticleOrNinjs(
         required=True,
         allow_none=True,
         metadata={"description": "The whole public article for an upsert; null for a delete."},
