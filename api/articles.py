@@ -211,7 +211,7 @@ class ArticleResource(MethodView):
         check = if_match_guard()
         patch = request.get_json()  # merged as sent: ArticlePatch checked it, ArticleIn will
         current = get_store().input_form(key)
-        if isinstance(patch, dict) and "body_text" in patch and "body" not in patch:
+        if isinstance(patch, dict) and patch.get("body_text") is not None and "body" not in patch:
             current.pop("body")
         data = ARTICLE_IN.load(merge_patch(current, patch))
         return written(get_store().update_article(key, data, base_url(), check))

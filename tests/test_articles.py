@@ -511,3 +511,16 @@ def test_a_write_reads_no_table_in_full(app, create, article_data):
             plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             scans = [row[-1] for row in plan if row[-1].startswith("SCAN")]
             assert not scans, (statement, scans)
+
+
+def test_patch_with_body_text_null_keeps_the_body(client, auth, create):
+    """Schemathesis found it: `{"body_text": null}` removed the body too (a 422)."""
+    article = create()
+    etag = client.get(f"/v1/articles/{article['id']}").headers["ETag"]
+    response = client.patch(
+        f"/v1/articles/{article['id']}",
+        json={"body_text": None},
+        headers={**auth, "If-Match": etag},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["body"] == article["body"]
