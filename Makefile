@@ -3,13 +3,14 @@
 # make test  — set up .venv with test tools, run the whole suite
 # make bench — the speed benchmark (bench/README.md); BENCH_ARGS=--quick for a short run
 # make deploy-check — the production set (deploy/) on loopback ports, checked end to end
+# make contract — Schemathesis against gunicorn: the OpenAPI document against the server
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 8000
 WORKERS ?= 4
 BIN = $(VENV)/bin
 
-.PHONY: run test lint bench deploy-check clean
+.PHONY: run test lint bench deploy-check contract clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,8 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check api schemas tests bench migrations deploy wsgi.py
-	$(BIN)/ruff format --check api schemas tests bench migrations deploy wsgi.py
+	$(BIN)/ruff check api schemas tests bench contract migrations deploy wsgi.py
+	$(BIN)/ruff format --check api schemas tests bench contract migrations deploy wsgi.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -41,6 +42,9 @@ bench: $(VENV)/.dev
 deploy-check: $(VENV)/.runtime
 	command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx)
 	$(BIN)/python -m deploy.check
+
+contract: $(VENV)/.dev
+	$(BIN)/python contract/run.py $(CONTRACT_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

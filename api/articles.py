@@ -14,10 +14,18 @@ from api import jsonbody, ninjs
 from api.auth import current_token_id
 from api.caching import cached, entry_of, send
 from api.conditional import etag_of, if_match
+from api.openapi import NOT_MODIFIED, article_links, headers, operation
 from api.querystring import known, names_of
 from api.store import Document, PreconditionFailed, get_store
 from api.urls import base_url, with_query
-from schemas.article import ArticleIn, ArticleList, ArticleOut
+from schemas.article import (
+    EXAMPLE_IN,
+    ArticleIn,
+    ArticleList,
+    ArticleOrNinjs,
+    ArticleOut,
+    ArticlePatch,
+)
 from schemas.query import ArticleListQuery, FormatQuery
 
 blp = Blueprint(
@@ -26,9 +34,12 @@ blp = Blueprint(
 blp.ARGUMENTS_PARSER = jsonbody.PARSER  # before the routes below read it
 
 ARTICLE_IN = ArticleIn()
-BODY_TYPES = ("application/json", "application/merge-patch+json")
+MERGE_PATCH = "application/merge-patch+json"
+BODY_TYPES = ("application/json", MERGE_PATCH)  # PATCH documents only the merge patch type
+WRITE_ERRORS = (400, 401, 413, 415, 422)
+EDIT_ERRORS = (*WRITE_ERRORS, 404, 410, 412, 428)
+ARTICLE_HEADERS = headers("ETag", "Last-Modified")
 LIST_NAMES = names_of(ArticleListQuery)
-NEEDS_TOKEN = {"security": [{"token": []}]}  # for the OpenAPI document
 
 
 def render_json(document) -> bytes:
@@ -90,8 +101,10 @@ def writes_need_token_and_json():
 @blp.route("")
 class Articles(MethodView):
     @cached("API_MAX_AGE")
-    @blp.arguments(ArticleListQuery(), location="query")  # one instance: no per-request setup
-    @blp.response(200, ArticleList)
+    @blp.arguments(ArticleListQuery(), location="query", error_status_code=400)  # one instance
+    @blp.response(200, ArticleList, headers=headers("ETag", "Last-Modified", "Link"))
+    @blp.alt_response(304, **NOT_MODIFIED)
+    @blp.doc(**operation("listArticles", 400, 503, parameters=("IfNoneMatch",)))
     def get(self, query):
         """List published articles, newest first"""
         items, cursor = get_store().list_articles(query, base_url())
@@ -110,9 +123,19 @@ class Articles(MethodView):
             response.headers["Link"] = f'<{next_url}>; rel="next"'
         return response
 
-    @blp.arguments(ArticleIn)
-    @blp.response(201, ArticleOut)
-    @blp.doc(**NEEDS_TOKEN)
+    @blp.arguments(ArticleIn, example=EXAMPLE_IN)
+    @blp.response(
+        201, ArticleOut, headers=headers("Location", "ETag", "Last-Modified", "Idempotent-Replayed")
+    )
+    @blp.doc(
+        **operation(
+            "createArticle",
+            *WRITE_ERRORS,
+            parameters=("IdempotencyKey",),
+            token="required",
+            links={201: article_links("$response.body#/id")},
+        )
+    )
     def post(self, data):
         """Create an article (send Idempotency-Key to make retries safe)"""
         key = request.headers.get("Idempotency-Key")
@@ -135,48 +158,76 @@ class Articles(MethodView):
 @blp.route("/<key>")
 class ArticleResource(MethodView):
     @cached("API_MAX_AGE")
-    @blp.arguments(FormatQuery(), location="query")
-    @blp.response(200, ArticleOut)
+    @blp.arguments(FormatQuery(), location="query", error_status_code=400)
+    @blp.response(200, ArticleOrNinjs().json_schema(), headers=ARTICLE_HEADERS)
+    @blp.alt_response(304, **NOT_MODIFIED)
+    @blp.doc(
+        **operation(
+            "getArticle",
+            400,
+            401,
+            404,
+            410,
+            parameters=("IfNoneMatch",),
+            token="optional",
+            links={200: article_links("$request.path.key")},
+        )
+    )
     def get(self, query, key):
         """Get one article by id or slug (drafts and scheduled ones need a token)"""
         include_hidden = current_token_id(required=False) is not None
         article = get_store().get_article(key, base_url(), include_hidden)
         return article_response(article, format=query["format"])
 
-    @blp.arguments(ArticleIn)
-    @blp.response(200, ArticleOut)
-    @blp.doc(**NEEDS_TOKEN)
+    @blp.arguments(ArticleIn, example=EXAMPLE_IN)
+    @blp.response(200, ArticleOut, headers=ARTICLE_HEADERS)
+    @blp.doc(
+        **operation(
+            "replaceArticle",
+            *EDIT_ERRORS,
+            parameters=("IfMatch",),
+            token="required",
+            links={200: article_links("$request.path.key")},
+        )
+    )
     def put(self, data, key):
         """Replace an article (If-Match required)"""
         check = if_match_guard()
         return written(get_store().update_article(key, data, base_url(), check))
 
+    @blp.arguments(ArticlePatch, content_type=MERGE_PATCH, example={"lead": EXAMPLE_IN["lead"]})
+    @blp.response(200, ArticleOut, headers=ARTICLE_HEADERS)
     @blp.doc(
-        requestBody={
-            "required": True,
-            "description": "A JSON merge patch (RFC 7396) of the article's write form.",
-            "content": {
-                media: {"schema": {"$ref": "#/components/schemas/ArticleIn"}}
-                for media in BODY_TYPES
-            },
-        }
+        **operation(
+            "patchArticle",
+            *EDIT_ERRORS,
+            parameters=("IfMatch",),
+            token="required",
+            links={200: article_links("$request.path.key")},
+        )
     )
-    @blp.response(200, ArticleOut)
-    @blp.doc(**NEEDS_TOKEN)
-    def patch(self, key):
+    def patch(self, _valid_patch, key):
         """Change some fields of an article with a JSON merge patch (If-Match required)"""
         check = if_match_guard()
-        patch = request.get_json()
+        patch = request.get_json()  # merged as sent: ArticlePatch checked it, ArticleIn will
 
         def merged(current: dict) -> dict:  # called by the store inside its write transaction
-            if isinstance(patch, dict) and "body_text" in patch and "body" not in patch:
+            if (
+                isinstance(patch, dict)
+                and patch.get("body_text") is not None
+                and "body" not in patch
+            ):
                 current.pop("body")
             return ARTICLE_IN.load(merge_patch(current, patch))
 
         return written(get_store().patch_article(key, merged, base_url(), check))
 
     @blp.response(204)
-    @blp.doc(**NEEDS_TOKEN)
+    @blp.doc(
+        **operation(
+            "deleteArticle", 401, 404, 410, 412, 428, parameters=("IfMatch",), token="required"
+        )
+    )
     def delete(self, key):
         """Delete an article (If-Match required); it leaves every list and feed"""
         get_store().delete_article(key, base_url(), if_match_guard())

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from api.articles import as_ninjs, render_json
 from api.caching import cached
+from api.openapi import NOT_MODIFIED, headers, operation
 from api.store import Document, get_store
 from api.urls import base_url
 from schemas.changes import ChangesPage, SectionList, TagList
@@ -37,8 +38,10 @@ def change_json(change: dict, article: Document | None, format: str = "json") ->
 @blp.route("/changes")
 class Changes(MethodView):
     @cached("API_MAX_AGE")
-    @blp.arguments(ChangesQuery(), location="query")
-    @blp.response(200, ChangesPage)
+    @blp.arguments(ChangesQuery(), location="query", error_status_code=400)
+    @blp.response(200, ChangesPage, headers=headers("ETag", "Last-Modified"))
+    @blp.alt_response(304, **NOT_MODIFIED)
+    @blp.doc(**operation("listChanges", 400, 503, parameters=("IfNoneMatch",)))
     def get(self, query):
         """Every visible change after `since`, in one total order"""
         changes, next_since = get_store().changes_since(query["since"], query["limit"], base_url())
@@ -55,7 +58,9 @@ class Changes(MethodView):
 @blp.route("/sections")
 class Sections(MethodView):
     @cached("API_MAX_AGE")
-    @blp.response(200, SectionList)
+    @blp.response(200, SectionList, headers=headers("ETag", "Last-Modified"))
+    @blp.alt_response(304, **NOT_MODIFIED)
+    @blp.doc(**operation("listSections", parameters=("IfNoneMatch",)))
     def get(self):
         """Sections with published articles, with their counts"""
         sections = get_store().sections()
@@ -65,7 +70,9 @@ class Sections(MethodView):
 @blp.route("/tags")
 class Tags(MethodView):
     @cached("API_MAX_AGE")
-    @blp.response(200, TagList)
+    @blp.response(200, TagList, headers=headers("ETag", "Last-Modified"))
+    @blp.alt_response(304, **NOT_MODIFIED)
+    @blp.doc(**operation("listTags", parameters=("IfNoneMatch",)))
     def get(self):
         """Tags of published articles, with their counts"""
         tags = get_store().tags()

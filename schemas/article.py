@@ -19,26 +19,38 @@ from schemas.fields import (
 from schemas.html import html_to_text
 
 
-class RelatedItem(Schema):
+class RelatedLink(Schema):
+    """An external related item."""
+
+    url = HttpUrl(required=True)
+    title = PlainText(200, required=True)
+
+
+class RelatedArticle(Schema):
+    """An internal related item: another article that exists, by id."""
+
+    article = PlainText(64, required=True, metadata={"description": "Another article's id."})
+
+
+RELATED_LINK, RELATED_ARTICLE = RelatedLink(), RelatedArticle()
+
+
+class RelatedItem(fields.Field):
     """External `{url, title}` or internal `{article}`, never both."""
 
-    url = HttpUrl()
-    title = PlainText(200)
-    article = PlainText(64)
+    def _deserialize(self, value, attr, data, **kwargs) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("Give {url, title} (external) or {article} (internal).")
+        schema = RELATED_ARTICLE if "article" in value else RELATED_LINK
+        return schema.load(value)
 
-    @validates_schema
-    def one_kind(self, data, **kwargs):
-        if "article" in data:
-            extra = sorted({"url", "title"} & set(data))
-            if extra:
-                raise ValidationError("An internal item has only `article`.", field_name=extra[0])
-            return
-        for name in ("url", "title"):
-            if name not in data:
-                raise ValidationError(
-                    "Give `url` and `title` (external) or `article` (internal).",
-                    field_name=name,
-                )
+    def json_schema(self) -> dict:
+        return {
+            "oneOf": [
+                {"$ref": "#/components/schemas/RelatedLink"},
+                {"$ref": "#/components/schemas/RelatedArticle"},
+            ]
+        }
 
 
 class Author(Schema):
@@ -53,28 +65,75 @@ class Image(Schema):
     credit = PlainText(200, allow_none=True)
 
 
-class ArticleIn(Schema):
-    """An article as a newsroom writes it (POST, PUT, and PATCH after merging)."""
+BODY_XOR_BODY_TEXT = {
+    # exactly one of body and body_text, said without oneOf so that client generators keep
+    # one model class
+    "if": {"required": ["body"]},
+    "then": {"not": {"required": ["body_text"]}},
+    "else": {"required": ["body_text"]},
+}
+TAGS_RULE = (
+    "Labels of 1 to 50 characters, each with a letter or digit, and no two alike by their slug"
+    " (Köln, köln and koeln are one tag)."
+)
+RELATED_RULE = (
+    "No two items may point to the same URL or article; an internal item names an article"
+    " that exists and is not this one."
+)
+EXAMPLE_IN = {
+    "headline": "Stadtrat beschließt Haushalt für 2027",
+    "lead": "Nach sechs Stunden Debatte stimmte eine knappe Mehrheit zu.",
+    "body_text": "Die Sitzung begann am Nachmittag.\nAm Abend fiel die Entscheidung.",
+    "section": "politik",
+    "tags": ["Haushalt", "Stadtrat"],
+    "authors": [{"name": "Jana Beispiel"}],
+    "related": [{"url": "https://example.org/haushalt-2027.pdf", "title": "Der Haushaltsplan"}],
+    "status": "published",
+}
 
-    slug = ArticleSlug(allow_none=True)
+
+class ArticleIn(Schema):
+    """An article as a newsroom writes it (POST and PUT)."""
+
+    class Meta:
+        json_schema = BODY_XOR_BODY_TEXT
+
+    slug = ArticleSlug(
+        allow_none=True,
+        metadata={"description": "Made from the headline when missing; PUT keeps the current."},
+    )
     headline = PlainText(200, required=True)
     lead = PlainText(600, multiline=True, required=True)
-    body = SafeHtml(metadata={"description": "HTML within the allowlist; or give body_text."})
+    body = SafeHtml(metadata={"description": "Give body or body_text, not both."})
     body_text = PlainText(
-        100_000, multiline=True, metadata={"description": "Plain text, one paragraph a line."}
+        100_000,
+        multiline=True,
+        metadata={"description": "Plain text, one paragraph a line; give body or body_text."},
     )
     related = fields.List(
-        fields.Nested(RelatedItem), validate=validate.Length(max=20), load_default=list
+        RelatedItem(),
+        validate=validate.Length(max=20),
+        load_default=list,
+        metadata={"description": RELATED_RULE},
     )
     language = LanguageTag(allow_none=True, load_default=None)
     section = Slug(max_length=60, allow_none=True, load_default=None)
-    tags = fields.List(PlainText(50), validate=validate.Length(max=20), load_default=list)
+    tags = fields.List(
+        PlainText(50),
+        validate=validate.Length(max=20),
+        load_default=list,
+        metadata={"description": TAGS_RULE},
+    )
     authors = fields.List(
         fields.Nested(Author), validate=validate.Length(max=10), load_default=list
     )
     image = fields.Nested(Image, allow_none=True, load_default=None)
     status = fields.String(validate=validate.OneOf(["draft", "published"]), load_default="draft")
-    published_at = Rfc3339DateTime(allow_none=True, load_default=None)
+    published_at = Rfc3339DateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "In the future: scheduled. Default: the first publication."},
+    )
     canonical_url = HttpUrl(allow_none=True, load_default=None)
 
     @validates_schema
@@ -116,35 +175,113 @@ class ArticleIn(Schema):
         return data
 
 
+class ImagePatch(Schema):
+    """Image fields to change; merged into the article's image."""
+
+    url = HttpUrl()
+    alt = PlainText(300)
+    caption = PlainText(1000, multiline=True, allow_none=True)
+    credit = PlainText(200, allow_none=True)
+
+
+class ArticlePatch(Schema):
+    """A JSON merge patch (RFC 7396) of ArticleIn: only the fields named change.
+
+    `null` removes a field, so that its default applies again (`section` → none). The merged
+    article must be a valid ArticleIn (422 otherwise): an article has body or body_text, and
+    an image has url and alt.
+    """
+
+    slug = Slug(allow_none=True, metadata={"description": "null: keep the current slug."})
+    headline = PlainText(200)
+    lead = PlainText(600, multiline=True)
+    body = SafeHtml(allow_none=True, metadata={"description": "Replaces body_text too."})
+    body_text = PlainText(
+        100_000,
+        multiline=True,
+        allow_none=True,
+        metadata={"description": "Plain text, one paragraph a line; replaces body too."},
+    )
+    related = fields.List(
+        RelatedItem(),
+        validate=validate.Length(max=20),
+        allow_none=True,
+        metadata={"description": RELATED_RULE},
+    )
+    language = LanguageTag(allow_none=True)
+    section = Slug(max_length=60, allow_none=True)
+    tags = fields.List(
+        PlainText(50),
+        validate=validate.Length(max=20),
+        allow_none=True,
+        metadata={"description": TAGS_RULE},
+    )
+    authors = fields.List(fields.Nested(Author), validate=validate.Length(max=10), allow_none=True)
+    image = fields.Nested(ImagePatch, allow_none=True)
+    status = fields.String(
+        validate=validate.OneOf(["draft", "published"]),
+        metadata={"description": "draft unpublishes; a published article stays published."},
+    )
+    published_at = Rfc3339DateTime(allow_none=True)
+    canonical_url = HttpUrl(allow_none=True)
+
+
 class RelatedOut(Schema):
     title = fields.String(required=True)
     url = fields.String(required=True)
     article = fields.String(metadata={"description": "The id, for internal items only."})
 
 
+def server_set(description: str) -> dict:
+    return {"readOnly": True, "description": description}
+
+
 class ArticleOut(Schema):
     """An article as every reader sees it."""
 
-    id = fields.String(required=True)
+    id = fields.String(required=True, metadata=server_set("Assigned by the server; never changes."))
     slug = fields.String(required=True)
-    url = fields.String(required=True)
+    url = fields.String(
+        required=True,
+        metadata={"description": "canonical_url, or the article's page here."},
+    )
     headline = fields.String(required=True)
     lead = fields.String(required=True)
     body = fields.String(required=True)
     body_text = fields.String(required=True)
-    related = fields.List(fields.Nested(RelatedOut))
-    language = fields.String()
-    section = fields.String(allow_none=True)
-    tags = fields.List(fields.String())
-    authors = fields.List(fields.Nested(Author))
-    image = fields.Nested(Image, allow_none=True)
-    status = fields.String()
-    published_at = Rfc3339DateTime(allow_none=True)
-    created_at = Rfc3339DateTime()
-    updated_at = Rfc3339DateTime()
-    version = fields.Integer()
+    related = fields.List(fields.Nested(RelatedOut), required=True)
+    language = fields.String(required=True)
+    section = fields.String(required=True, allow_none=True)
+    tags = fields.List(fields.String(), required=True)
+    authors = fields.List(fields.Nested(Author), required=True)
+    image = fields.Nested(Image, required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["draft", "published"]))
+    published_at = Rfc3339DateTime(required=True, allow_none=True)
+    created_at = Rfc3339DateTime(required=True, metadata=server_set("Kept by the server."))
+    updated_at = Rfc3339DateTime(required=True, metadata=server_set("Kept by the server."))
+    version = fields.Integer(
+        required=True, metadata=server_set("1 on creation, +1 on every write.")
+    )
+
+
+NINJS = {
+    "type": "object",
+    "description": "With ?format=ninjs or ninjs2: the article as IPTC ninjs 3.1 or 2.2.",
+}
+
+
+class ArticleOrNinjs(fields.Raw):
+    """An article as ArticleOut, or as ninjs when the request asked for it (?format=)."""
+
+    def json_schema(self) -> dict:
+        kinds = [{"$ref": "#/components/schemas/ArticleOut"}, NINJS]
+        return {"anyOf": kinds + ([{"type": "null"}] if self.allow_none else [])}
 
 
 class ArticleList(Schema):
-    items = fields.List(fields.Nested(ArticleOut))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(ArticleOrNinjs(), required=True)
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last."},
+    )

@@ -10,7 +10,7 @@ import langcodes
 from marshmallow import ValidationError, fields
 from slugify import slugify
 
-from schemas.html import is_allowed_url, settle
+from schemas.html import ALLOWED_ELEMENTS, is_allowed_url, settle
 
 # Patterns that validate are used with fullmatch: `$` would also match before a final newline
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -29,23 +29,12 @@ GERMAN = [
 ]
 
 
-# C0 controls but tab and newline, DEL and C1, surrogates, and the non-characters (those of
-# the astral planes apart: one class holding them all is four times slower to search)
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-FORBIDDEN_ASTRAL = re.compile(
-    "["
-    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17))
-    + "]"
-)
-
-
 def forbidden_character(value: str) -> str | None:
-    """A character that would break an XML feed or is a non-character, if any.
+    """The first character that would break an XML feed or is a non-character, if any.
 
-    Regular expressions, so that a mebibyte of text costs milliseconds, not a Python loop."""
-    found = FORBIDDEN.search(value)
-    if found is None and not value.isascii() and max(value) > "\uffff":
-        found = FORBIDDEN_ASTRAL.search(value)
+    A regular expression, so that a mebibyte of text costs milliseconds, not a Python loop.
+    (XML 1.0 allows the non-characters of planes 1 to 16, so they pass.)"""
+    found = FORBIDDEN_SEARCH.search(value)
     return f"U+{ord(found.group()):04X}" if found else None
 
 
@@ -74,21 +63,79 @@ def tag_slug(label: str) -> str:
     return slugify_text(label, max_length=60)
 
 
+def char_class(*ranges: tuple[int, int]) -> str:
+    """The body of a regular-expression class, every member written as a range of escapes.
+
+    Escapes read alike in Python, ECMA-262 and Rust; ranges (even of one character) are also
+    what Hypothesis, and so Schemathesis, can draw from under the ASCII reading it gives
+    JSON Schema patterns.
+    """
+    return "".join(f"\\u{low:04X}-\\u{high:04X}" for low, high in ranges)
+
+
+# What `forbidden_character` refuses. Lone surrogates are left out: no regex engine of Unicode
+# scalar values can name them, and no UTF-8 request can carry them.
+FORBIDDEN = ((0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), (0xFDD0, 0xFDEF), (0xFFFE, 0xFFFF))
+# What str.strip() removes (str.isspace) and the text fields allow; \s means other things in
+# other dialects, so it is spelled out.
+ALLOWED_SPACES = (
+    (0x09, 0x0A),
+    (0x20, 0x20),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+)
+FORBIDDEN_CLASS = char_class(*FORBIDDEN)
+SPACE_CLASS = char_class(*ALLOWED_SPACES, (0x0D, 0x0D))  # with CR, which is forbidden alone
+ANY_CHAR = rf"(?:\r\n|[^{FORBIDDEN_CLASS}])"  # CRLF is read as a line break; a lone CR is refused
+SPACE = rf"(?:\r\n|[{char_class(*ALLOWED_SPACES)}])"
+NON_SPACE = rf"[^{SPACE_CLASS}{FORBIDDEN_CLASS}]"
+# the same, and the lone surrogates that only a Python string can hold, for `forbidden_character`
+FORBIDDEN_SEARCH = re.compile(f"[{FORBIDDEN_CLASS}\ud800-\udfff]")
+
+
+def trimmed_text_pattern(multiline: bool) -> str:
+    """Text with a character other than whitespace; on one line once trimmed, unless multiline.
+
+    The length is left to maxLength: a count in the pattern ("1 to 200 once trimmed") would be
+    exact but makes regex engines and test generators crawl; padding beyond maxLength is the one
+    thing the server accepts that the document does not.
+    """
+    inner = ANY_CHAR if multiline else rf"[^\n{FORBIDDEN_CLASS}]"
+    return rf"^{SPACE}*{NON_SPACE}(?:{inner}*{NON_SPACE})?{SPACE}*$"
+
+
 class Text(fields.String):
-    """A string that passes `check_text`; the base of every text field."""
+    """A string that passes `check_text`; the base of every text field.
+
+    `json_schema()` states the field's rule for the OpenAPI document (api/openapi.py reads it),
+    so the document says exactly what the field accepts.
+    """
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return check_text(super()._deserialize(value, attr, data, **kwargs))
 
+    def json_schema(self) -> dict:
+        return {"pattern": rf"^{ANY_CHAR}*$"}
+
 
 class PlainText(Text):
-    """Plain text: trimmed, with length limits, one line unless `multiline`."""
+    """Plain text: trimmed, with length limits, one line unless `multiline`.
+
+    At most `max_length` characters as sent and at least `min_length` once trimmed.
+    """
 
     def __init__(self, max_length: int, min_length: int = 1, multiline: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.max_length, self.min_length, self.multiline = max_length, min_length, multiline
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if isinstance(value, str) and len(value) > self.max_length:  # as sent, so maxLength says it
+            raise ValidationError(f"Longer than {self.max_length} characters.")
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not self.multiline and "\n" in text:
             raise ValidationError("Must be one line: no line breaks.")
@@ -97,6 +144,17 @@ class PlainText(Text):
                 f"Length must be between {self.min_length} and {self.max_length} characters."
             )
         return text
+
+    def json_schema(self) -> dict:
+        kind = "Multi-line" if self.multiline else "One-line"
+        return {
+            "pattern": trimmed_text_pattern(self.multiline),
+            "minLength": self.min_length,
+            "maxLength": self.max_length,
+            "description": f"{kind} plain text, at most {self.max_length} characters, and at"
+            f" least {self.min_length} once surrounding whitespace is trimmed (stored trimmed and"
+            " NFC-normalised).",
+        }
 
 
 class HttpUrl(Text):
@@ -107,13 +165,33 @@ class HttpUrl(Text):
         self.allow_mailto = allow_mailto
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        url = super()._deserialize(value, attr, data, **kwargs).strip()
+        url = super()._deserialize(value, attr, data, **kwargs)
         if not is_allowed_url(url, self.allow_mailto):
             raise ValidationError(
                 "Must be an absolute http(s) URL."
                 + (" or mailto: address" if self.allow_mailto else "")
             )
         return url
+
+    def json_schema(self) -> dict:
+        pattern = HTTP_URL_PATTERN
+        if self.allow_mailto:
+            pattern = rf"(?:{pattern}|^[Mm][Aa][Ii][Ll][Tt][Oo]:{URL_CHAR}+$)"
+        return {
+            "pattern": pattern,
+            "maxLength": URL_MAX_LENGTH,
+            "description": "An absolute http(s) URL (non-ASCII characters are welcome).",
+        }
+
+
+URL_MAX_LENGTH = 2000  # as schemas/html.py's is_allowed_url
+URL_CHAR = NON_SPACE
+_HOST_CHAR = rf"[^/?#@\[\]:{SPACE_CLASS}{FORBIDDEN_CLASS}]"
+# what `is_allowed_url` accepts: http(s), an optional user, a host, an optional port, the rest
+HTTP_URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?:[^/?#@\[\]{SPACE_CLASS}{FORBIDDEN_CLASS}]*@)?{_HOST_CHAR}+"
+    rf"(?::[^/?#@\[\]{SPACE_CLASS}{FORBIDDEN_CLASS}]*)?(?:[/?#]{URL_CHAR}*)?$"
+)
 
 
 class Slug(Text):
@@ -132,6 +210,9 @@ class Slug(Text):
             )
         return slug
 
+    def json_schema(self) -> dict:
+        return {"pattern": f"^{SLUG_PATTERN.pattern}$", "maxLength": self.max_length}
+
 
 class ArticleSlug(Slug):
     """An article's slug: a Slug that is not shaped like an article id (a UUID), since an
@@ -148,10 +229,19 @@ class LanguageTag(Text):
     """A valid BCP 47 language tag, in its standard form (`de-at` → `de-AT`)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        tag = super()._deserialize(value, attr, data, **kwargs).strip()
+        tag = super()._deserialize(value, attr, data, **kwargs)
         if len(tag) > 35 or not LANGUAGE_SHAPE.fullmatch(tag) or not langcodes.tag_is_valid(tag):
             raise ValidationError("Must be a valid BCP 47 language tag, such as de or de-AT.")
         return langcodes.standardize_tag(tag)
+
+    def json_schema(self) -> dict:
+        return {
+            "format": "bcp47",
+            "pattern": f"^{LANGUAGE_SHAPE.pattern}$",
+            "maxLength": 35,
+            "description": "A valid BCP 47 language tag (IANA registry), such as de or de-AT.",
+            "example": "de",
+        }
 
 
 class Rfc3339DateTime(fields.Field):
@@ -159,7 +249,9 @@ class Rfc3339DateTime(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         if not isinstance(value, str) or not re.fullmatch(
-            r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d{1,32})?([Zz]|[+-]\d\d:\d\d)?", value
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,32})?"
+            r"([Zz]|[+-][0-9]{2}:[0-9]{2})?",
+            value,
         ):
             raise ValidationError("Must be an RFC 3339 date-time, e.g. 2026-11-24T09:30:00+01:00.")
         # RFC 3339 allows any number of fractional digits; we keep microseconds
@@ -177,6 +269,9 @@ class Rfc3339DateTime(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
         return None if value is None else rfc3339(value)
+
+    def json_schema(self) -> dict:
+        return {"example": "2026-11-24T09:30:00+01:00"}  # type and format: api/openapi.py
 
 
 def rfc3339(moment: datetime) -> str:
@@ -198,3 +293,15 @@ class SafeHtml(Text):
         settled = settle(html)
         check_text(settled)  # a character reference such as &#1; makes U+0001
         return settled
+
+    def json_schema(self) -> dict:
+        return {
+            "format": "html",
+            "contentMediaType": "text/html",
+            "pattern": rf"^{ANY_CHAR}*$",
+            "maxLength": self.max_length,
+            "description": "An HTML fragment of these elements only: "
+            + " ".join(sorted(ALLOWED_ELEMENTS))
+            + "; attributes a[href title] and img[src alt], with absolute http(s) URLs"
+            " (mailto: for a). Anything else is refused (422), never stripped.",
+        }

@@ -584,3 +584,16 @@ def test_only_an_article_that_was_once_public_answers_410_after_deletion(client,
         assert patch.status_code == 404
     assert client.get(f"/v1/articles/{unpublished['id']}").status_code == 410
     assert client.get(f"/articles/{unpublished['slug']}").status_code == 410
+
+
+def test_patch_with_body_text_null_keeps_the_body(client, auth, create):
+    """Schemathesis found it: `{"body_text": null}` removed the body too (a 422)."""
+    article = create()
+    etag = client.get(f"/v1/articles/{article['id']}").headers["ETag"]
+    response = client.patch(
+        f"/v1/articles/{article['id']}",
+        json={"body_text": None},
+        headers={**auth, "If-Match": etag},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["body"] == article["body"]

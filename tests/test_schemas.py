@@ -473,3 +473,10 @@ def test_a_body_nh3_leaves_unchanged_is_one_html5lib_settles_to_itself(html):
     mis-nested and escaped markup: about half of these bodies take the fast pass)."""
     if settled_already(html) is not None:
         assert settle_strictly(html) == html
+
+
+def test_text_is_bounded_as_sent_too():
+    """maxLength in the OpenAPI document counts the characters sent, so the field does too."""
+    assert load(headline=" " + "x" * 199)["headline"] == "x" * 199
+    assert "headline" in errors(headline=" " + "x" * 200)
+    assert "headline" in errors(headline="x" * 200 + "\n")

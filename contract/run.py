@@ -1,0 +1,153 @@
+"""`make contract`: Schemathesis against the real server (gunicorn), with a token and without.
+
+Starts gunicorn on a free port of 127.0.0.1 with a database of its own (a temporary SQLite
+file, or a fresh PostgreSQL database when NEWSWIRE_TEST_DATABASE_URL names a server), loads
+the demo articles, creates a write token, and runs `schemathesis run` twice: once sending the
+token (every write is exercised) and once without (every write must be a 401). The settings
+(checks, phases, bounded example counts) are in contract/schemathesis.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "contract" / "schemathesis.toml"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def database(workdir: Path):
+    """A database URL of its own: SQLite in workdir, or a new PostgreSQL database."""
+    server = os.environ.get("NEWSWIRE_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{workdir / 'contract.sqlite3'}"
+        return
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"newswire_contract_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def flask(env: dict, *args: str) -> str:
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "news", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+@contextmanager
+def server(env: dict, port: int):
+    """gunicorn serving the app with the project's settings (gevent), until the block ends."""
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--log-level", "warning"]
+        + ["wsgi:app"],
+        cwd=ROOT,
+        env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "2", "ACCESS_LOG": ""},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def create_anchors(base: str, token: str) -> list[str]:
+    """Two drafts for generated internal related items to point at (contract/hooks.py)."""
+    ids = []
+    for n in (1, 2):
+        body = {"headline": f"Anker {n}", "lead": "Ziel interner Verweise.", "body_text": "Text."}
+        request = urllib.request.Request(
+            f"{base}/v1/articles",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            ids.append(json.load(response)["id"])
+    return ids
+
+
+def schemathesis(base: str, config: Path) -> int:
+    command = [
+        str(BIN / "schemathesis"),
+        "--config-file",
+        str(config),
+        "run",
+        f"{base}/openapi.json",
+        "--checks",
+        "all",
+        *sys.argv[1:],
+    ]
+    return subprocess.run(command, cwd=ROOT, env=os.environ).returncode
+
+
+def with_token(workdir: Path, token: str) -> Path:
+    """The settings plus the token for the `token` security scheme, so that Schemathesis also
+    knows which requests it may send without it."""
+    config = workdir / "schemathesis-token.toml"
+    config.write_text(CONFIG.read_text() + f'\n[auth.openapi.token]\nbearer = "{token}"\n')
+    return config
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="newswire-contract-") as workdir:
+        with database(Path(workdir)) as url:
+            port = free_port()
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                "SECRET_KEY": uuid.uuid4().hex,
+            }
+            flask(env, "migrate")
+            flask(env, "seed")
+            token = flask(env, "token", "create", "contract")
+            base = env["PUBLIC_BASE_URL"]
+            with server(env, port):
+                os.environ["NEWSWIRE_CONTRACT_ANCHORS"] = ",".join(create_anchors(base, token))
+                print("== schemathesis with a write token", flush=True)
+                token_run = schemathesis(base, with_token(Path(workdir), token))
+                print("== schemathesis without a token", flush=True)
+                anonymous_run = schemathesis(base, CONFIG)
+    return token_run or anonymous_run
+
+
+if __name__ == "__main__":
+    sys.exit(main())
