@@ -197,11 +197,18 @@ class Store:
 
     # --- tokens -----------------------------------------------------------------------
 
-    def create_token(self, name: str) -> str:
-        return tokens.create_token(self.db, name)
+    def create_token(self, name: str, expires_at: datetime | None = None) -> str:
+        return tokens.create_token(self.db, name, expires_at)
 
     def token_id(self, raw: str) -> int | None:
+        """A live token's id, or None (unknown, revoked or expired)."""
         return tokens.token_id(self.db, raw)
+
+    def list_tokens(self) -> list[dict]:
+        return tokens.list_tokens(self.db)
+
+    def revoke_tokens(self, name: str) -> int:
+        return tokens.revoke_tokens(self.db, name)
 
 
 def init_app(app: Flask) -> Store:
