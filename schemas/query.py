@@ -62,6 +62,13 @@ class FeedQuery(QuerySchema):
     limit = fields.Integer(validate=validate.Range(1, 100), load_default=50)
 
 
+class ArchiveQuery(FeedQuery):
+    """A feed archive page: the feed's filters (its `limit` is not used), and where a busy
+    day continues."""
+
+    cursor = fields.String(validate=validate.Length(max=500))
+
+
 class ChangesQuery(FormatQuery):
     since = fields.Integer(validate=validate.Range(0, 2**63 - 1), load_default=0)
     limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)
