@@ -10,6 +10,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from api.storage import archive, listing
+
 FH = "{http://purl.org/syndication/history/1.0}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
@@ -176,3 +178,38 @@ def test_bad_archive_addresses_are_problems(client, path, status):
     response = client.get(path)
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("oldest_first", [False, True])
+@pytest.mark.parametrize(
+    "filters", [{}, {"section": "politik"}, {"tag": ["Haushalt"]}, {"language": "de"}]
+)
+def test_an_archive_page_and_its_neighbours_read_an_index_in_order(app, filters, oldest_first):
+    """The same cost at any depth: no scan, no sort, no OFFSET, whatever the day."""
+    store = app.extensions["store"]
+    if store.is_postgres:
+        pytest.skip("SQLite's plan; PostgreSQL plans by table statistics")
+    start = datetime(2020, 3, 1, tzinfo=UTC)
+    query = {
+        **filters,
+        "published_from": start,
+        "published_before": start + timedelta(days=1),
+        "cursor": store.encode_cursor(start + timedelta(hours=12), "x"),
+    }
+    now = datetime.now(UTC)
+    sql, params = listing.list_sql(store.db, store.cursors, query, 100, now, oldest_first)
+    assert "OFFSET" not in sql
+    plan = [row[-1] for row in store._query("EXPLAIN QUERY PLAN " + sql, params)]
+    assert "USING" in plan[0] and "INDEX" in plan[0], plan
+    assert not any("SCAN" in step or "TEMP B-TREE" in step for step in plan), plan
+
+
+def test_the_tombstones_read_the_deletions_index_newest_first(app):
+    store = app.extensions["store"]
+    if store.is_postgres:
+        pytest.skip("SQLite's plan; PostgreSQL plans by table statistics")
+    filters = {"section": "politik", "tag": ["Rat"], "language": "de"}
+    sql, params = archive.deletions_sql(store.db, filters, datetime.now(UTC), 100)
+    plan = [row[-1] for row in store._query("EXPLAIN QUERY PLAN " + sql, params)]
+    assert "INDEX ix_changes_kind_at (" in plan[0], plan
+    assert not any("SCAN" in step or "TEMP B-TREE" in step for step in plan), plan

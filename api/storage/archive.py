@@ -68,7 +68,13 @@ def deletions(
     db: Database, filters: dict, since: datetime, limit: int
 ) -> list[tuple[str, datetime]]:
     """(id, when) of articles deleted or unpublished since `since`, newest first, that were
-    filed under the feed's section, language and tags (ix_changes_kind_at)."""
+    filed under the feed's section, language and tags."""
+    rows = db.query(*deletions_sql(db, filters, since, limit))
+    return [(article_id, as_utc(at)) for article_id, at in rows]
+
+
+def deletions_sql(db: Database, filters: dict, since: datetime, limit: int) -> tuple[str, dict]:
+    """The deletions as one query that reads ix_changes_kind_at newest first."""
     where = ["c.kind = 'delete'", "c.at >= %(since)s"]
     params: dict[str, Any] = {"since": db.db_time(since), "limit": limit}
     if filters.get("section"):
@@ -84,5 +90,4 @@ def deletions(
             f" AND t{i}.slug = %(tag{i})s)"
         )
         params[f"tag{i}"] = tag_slug(tag)
-    rows = db.query(DELETIONS_SQL.format(where=" AND ".join(where)), params)
-    return [(article_id, as_utc(at)) for article_id, at in rows]
+    return DELETIONS_SQL.format(where=" AND ".join(where)), params
