@@ -19,7 +19,7 @@ from flask import current_app, request
 from api.store import get_store, utcnow
 from api.urls import with_query
 from schemas.fields import rfc3339
-from schemas.query import FeedQuery
+from schemas.query import ArchiveQuery
 
 ATOM = "http://www.w3.org/2005/Atom"
 FH = "http://purl.org/syndication/history/1.0"
@@ -87,7 +87,7 @@ def json_feed_paging(channel: dict) -> dict:
 
 # --- the links ---------------------------------------------------------------------------
 
-FILTERS = tuple(name for name in FeedQuery().fields if name != "limit")
+FILTERS = tuple(name for name in ArchiveQuery().fields if name not in ("limit", "cursor"))
 TOMBSTONES_MAX = 100  # the newest deletions in the window, at most
 
 
@@ -119,9 +119,10 @@ def subscription_history(
     name: str, query: dict, articles: list[dict], older_cursor: str | None
 ) -> dict:
     """The subscription feed's history: `prev-archive` when older articles exist (the rest of
-    its oldest article's day, from that article on), and in Atom the recent deletions."""
+    its oldest article's day, from that article on), and in Atom the recent deletions.
+    A saved search (`q`) has no archive: its matches are paged by the search index."""
     history: dict = {}
-    if articles and older_cursor:
+    if articles and older_cursor and not query.get("q"):
         history["prev-archive"] = archive_url(
             name, utc_day(articles[-1]["published_at"]), older_cursor
         )

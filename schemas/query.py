@@ -63,8 +63,12 @@ class FeedQuery(QuerySchema):
 
 
 class ArchiveQuery(FeedQuery):
-    """A feed archive page: the feed's filters (its `limit` is not used), and where a busy
-    day continues."""
+    """A feed archive page: the feed's filters, and where a busy day continues. A saved
+    search (`q`) has no archive, so it is ignored here like any unknown parameter; `limit`
+    is not used."""
+
+    class Meta(FeedQuery.Meta):
+        exclude = ("q",)
 
     cursor = fields.String(validate=validate.Length(max=500))
 
