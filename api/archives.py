@@ -22,7 +22,7 @@ from api.caching import cached
 from api.feed_history import archive_url, current_url, filters_of, utc_day
 from api.feeds import FORMATS, feed_channel
 from api.store import get_store, utcnow
-from api.urls import base_url
+from api.urls import base_url, request_url
 from schemas.query import ArchiveQuery
 
 bp = Blueprint("archives", __name__, url_prefix="/feeds/archive")
@@ -71,6 +71,7 @@ def archive(day: str, name: str):
     if newer_day and newer_day + timedelta(days=1) > now.date():
         newer_day = None
     channel = feed_channel(query, articles)
+    channel["self_url"] = request_url(ARCHIVE_QUERY)  # with its cursor
     channel["updated"] = max((a["updated_at"] for a in articles), default=start)
     channel["history"] = {
         "current": current_url(name),

@@ -104,6 +104,10 @@ def walk(client, name: str, query: str = "") -> tuple[list[str], list]:
         assert len(archives) < 50, "the walk does not end"
         response = client.get(local(older))
         assert response.status_code == 200, response.data
+        if name != "feed.json":
+            assert links(response, name)["self"] == older  # the address it was reached by
+        else:
+            assert response.get_json()["feed_url"] == older
         archives.append(response)
         seen += ids(response, name)
         older = links(response, name).get("prev-archive")
