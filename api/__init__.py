@@ -28,11 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     querystring.init_app(app)
     api = openapi.init_app(app)
-    from api import articles, changes, feeds, health, pages, sitemaps
+    from api import archives, articles, changes, feeds, health, pages, sitemaps
 
     for module in (articles, changes):
         api.register_blueprint(module.blp)
-    for module in (feeds, health, pages, sitemaps):
+    for module in (feeds, archives, health, pages, sitemaps):
         app.register_blueprint(module.bp)
     cli.init_app(app)
     cors.init_app(app)

@@ -22,7 +22,7 @@ import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from threading import Lock
 
@@ -142,6 +142,7 @@ class Freshness:
     max_age: int
     shared: int = 0
     stale: int = 0
+    clip: bool = True  # False when no scheduled article can change the answer (a closed archive)
 
     def header(self, next_due: datetime | None, now: datetime) -> str:
         """Cache-Control, every lifetime cut so that no cache, whether it serves fresh or stale,
@@ -149,7 +150,10 @@ class Freshness:
 
         Caches count ages in whole seconds (nginx stores "valid until" as a second and serves
         through the whole of it), so shared lifetimes end a second before the instant."""
-        left = None if next_due is None else max(0, math.floor((next_due - now).total_seconds()))
+        if next_due is None or not self.clip:
+            left = None
+        else:
+            left = max(0, math.floor((next_due - now).total_seconds()))
         max_age = self.max_age if left is None else min(self.max_age, left)
         value = f"public, max-age={max_age}"
         if self.shared:
@@ -194,7 +198,8 @@ def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> 
     query arguments, and of `query`, the schema of any it parses itself. So a view must read
     no other parameter (nor echo the raw query string). Runs before the view parses its
     arguments, so a 304 or a hit costs one small query. Requests with credentials see
-    drafts, so they are rendered and not stored.
+    drafts, so they are rendered and not stored. A view that sets its own max-age (a closed
+    feed archive) gets it for browsers, never clipped.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -218,7 +223,10 @@ def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> 
                 response = view(*args, **kwargs)
                 if response.status_code != 200:
                     return response
-                entry = entry_of(response, freshness(max_age_setting), head.changed_at)
+                fresh = freshness(max_age_setting)
+                if response.cache_control.max_age is not None:
+                    fresh = replace(fresh, max_age=response.cache_control.max_age, clip=False)
+                entry = entry_of(response, fresh, head.changed_at)
                 if enabled and not reads_undeclared_query(names):
                     cache.put(key, entry)
             return send(entry, entry.freshness.header(head.next_due, now))

@@ -1,4 +1,4 @@
-"""`flask news …`: migrate, seed, token create, import."""
+"""`flask news …`: migrate, seed, token create|list|revoke, import."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from sqlalchemy.exc import DBAPIError
 
 from api import importing
 from api.errors import field_errors
-from api.store import Gone, IdempotencyConflict, NotFound, Store, get_store
+from api.store import Gone, IdempotencyConflict, NotFound, Store, get_store, utcnow
 from schemas.article import ArticleIn
+from schemas.fields import rfc3339
 
 IMPORTS = 0  # the idempotency records of imports live under this token id, which no token has
 
@@ -98,11 +100,73 @@ def migrate() -> None:
     click.echo("database is up to date", err=True)
 
 
+class Expiry(click.ParamType):
+    """When a token expires: a lifetime (`30d`, `12h`, `2w`) or an ISO 8601 date or time."""
+
+    name = "expiry"
+    UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+    def convert(self, value, param, ctx) -> datetime:
+        now = utcnow()
+        text = str(value).strip()
+        try:
+            if text[-1:] in self.UNITS and text[:-1].isdigit() and len(text) <= 6:
+                moment = now + timedelta(**{self.UNITS[text[-1]]: int(text[:-1])})
+            else:  # a date is its first instant in UTC; a time without offset is UTC
+                moment = datetime.fromisoformat(text)
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            self.fail(f"{value!r} is neither a lifetime like 30d, 12h, 2w nor an ISO date", param)
+        if moment <= now:
+            self.fail(f"{value!r} is in the past", param)
+        return moment.astimezone(UTC)
+
+
 @token.command("create")
 @click.argument("name")
-def token_create(name: str) -> None:
+@click.option("--expires", type=Expiry(), help="Lifetime (30d, 12h, 2w) or ISO date/time.")
+def token_create(name: str, expires: datetime | None) -> None:
     """Create a write token; prints the token and nothing else."""
-    click.echo(get_store().create_token(name))
+    click.echo(get_store().create_token(name, expires))
+    if expires is not None:
+        click.echo(f"token {name} expires {rfc3339(expires)}", err=True)
+
+
+@token.command("list")
+def token_list() -> None:
+    """Every token: name, created, last used, expiry and state (never the secret)."""
+    now = utcnow()
+    rows = [("NAME", "CREATED", "LAST USED", "EXPIRES", "STATE")]
+    for t in get_store().list_tokens():
+        if t["revoked_at"] is not None:
+            state = "revoked " + minute(t["revoked_at"])
+        elif t["expires_at"] is not None and t["expires_at"] <= now:
+            state = "expired"
+        else:
+            state = "active"
+        rows.append(
+            (t["name"], minute(t["created_at"]), minute(t["last_used_at"]) or "never",
+             minute(t["expires_at"]) or "never", state)
+        )  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [v.ljust(w) for v, w in zip(row[:4], widths, strict=True)]
+        click.echo("  ".join([*cells, row[4]]))
+
+
+def minute(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke every token of this name; requests with them get 401 from now on."""
+    revoked = get_store().revoke_tokens(name)
+    if not revoked:
+        raise click.ClickException(f"no active token named {name!r}")
+    click.echo(f"revoked {revoked} token{'s' if revoked > 1 else ''} named {name!r}", err=True)
 
 
 @news.command("seed")

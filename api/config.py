@@ -16,6 +16,11 @@ def from_environment() -> dict:
             "SITE_DESCRIPTION", "Nachrichten aus der Newswire-Redaktion"
         ),
         "FEED_MAX_AGE": int(os.environ.get("FEED_MAX_AGE", "60")),
+        # a closed feed archive page (see api/archives.py): a day, not forever, so that a
+        # deletion leaves shared caches by then
+        "ARCHIVE_MAX_AGE": int(os.environ.get("ARCHIVE_MAX_AGE", "86400")),
+        "ARCHIVE_PAGE_SIZE": int(os.environ.get("ARCHIVE_PAGE_SIZE", "100")),
+        "TOMBSTONE_DAYS": int(os.environ.get("TOMBSTONE_DAYS", "7")),  # RFC 6721, Atom
         "API_MAX_AGE": int(os.environ.get("API_MAX_AGE", "0")),
         # how long a shared cache (nginx, a CDN) may hold a public answer, and serve it stale
         # while it revalidates; caches count whole seconds, so a write shows through such a

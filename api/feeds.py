@@ -19,6 +19,7 @@ from webargs.flaskparser import parser
 
 from api.article_html import content_html
 from api.caching import cached, request_head
+from api.feed_history import add_history, json_feed_paging, subscription_history
 from api.store import get_store, utcnow
 from api.urls import base_url, request_url
 from schemas.fields import rfc3339, slugify_text
@@ -135,6 +136,7 @@ def render_rss(articles: list[dict], channel: dict) -> bytes:
                     else {}
                 ),
             )
+    add_history(fg, channel)
     # RSS does not say whether its text is plain or HTML; the RSS Best Practices Profile asks
     # for "&" and "<" in plain text as hexadecimal references. It is the same XML either way:
     # lxml writes every literal "&" and "<" as these two entity references, and nothing else.
@@ -170,6 +172,7 @@ def render_atom(articles: list[dict], channel: dict) -> bytes:
                 type=image_type(article["image"]["url"]),
                 title=article["image"]["alt"],
             )
+    add_history(fg, channel)
     return fg.atom_str(pretty=False)
 
 
@@ -200,6 +203,7 @@ def render_json_feed(articles: list[dict], channel: dict) -> bytes:
         "description": channel["description"],
         "language": channel["language"],
         "authors": [{"name": channel["publisher"], "url": channel["home_url"]}],
+        **json_feed_paging(channel),
         "items": items,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
@@ -224,12 +228,19 @@ def feed(name: str):
     """A feed of the newest visible articles, filtered like the list."""
     query = parser.parse(FEED_QUERY, request, location="query")
     render, mimetype = FORMATS[name]
-    documents, _ = get_store().list_articles(query, base_url())
+    documents, older = get_store().list_articles(query, base_url())
     articles = [document.data() for document in documents]
+    channel = feed_channel(query, articles)
+    channel["history"] = subscription_history(name, query, articles, older)
+    return Response(render(articles, channel), mimetype=mimetype)
+
+
+def feed_channel(query: dict, articles: list[dict]) -> dict:
+    """The channel of a feed (or of one of its archive pages) holding these articles."""
     head = request_head(utcnow())  # read once per request, by @cached
     newest = max((a["updated_at"] for a in articles), default=None)
     config = current_app.config
-    channel = {
+    return {
         "title": config["SITE_TITLE"] + feed_title_suffix(query),
         "description": config["SITE_DESCRIPTION"],
         "home_url": base_url() + "/",
@@ -238,7 +249,6 @@ def feed(name: str):
         "updated": newest or head.changed_at or EPOCH,
         "publisher": config["SITE_TITLE"],
     }
-    return Response(render(articles, channel), mimetype=mimetype)
 
 
 def feed_title_suffix(query: dict) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from api.storage import changelog, listing, migrate, tokens, writes
+from api.storage import archive, changelog, listing, migrate, tokens, writes
 from api.storage.changelog import Head
 from api.storage.db import Database, utcnow
 from api.storage.documents import Document
@@ -160,6 +160,24 @@ class Store:
     def list_sql(self, query: dict, limit: int, now: datetime) -> tuple[str, dict]:
         return listing.list_sql(self.db, self.cursors, query, limit, now)
 
+    def archive_page(
+        self,
+        filters: dict,
+        window: tuple[datetime, datetime],
+        cursor: str | None,
+        limit: int,
+        base_url: str,
+        now: datetime,
+    ) -> archive.ArchivePage:
+        """One page of a feed archive: articles published in the window, and its neighbours."""
+        return archive.archive_page(
+            self.db, self.cursors, filters, window, cursor, limit, base_url, now
+        )
+
+    def deletions(self, filters: dict, since: datetime, limit: int) -> list[tuple[str, datetime]]:
+        """Articles deleted or unpublished lately, for tombstones."""
+        return archive.deletions(self.db, filters, since, limit)
+
     def encode_cursor(self, published_at: datetime, article_id: str) -> str:
         return self.cursors.encode(published_at, article_id)
 
@@ -197,11 +215,18 @@ class Store:
 
     # --- tokens -----------------------------------------------------------------------
 
-    def create_token(self, name: str) -> str:
-        return tokens.create_token(self.db, name)
+    def create_token(self, name: str, expires_at: datetime | None = None) -> str:
+        return tokens.create_token(self.db, name, expires_at)
 
     def token_id(self, raw: str) -> int | None:
+        """A live token's id, or None (unknown, revoked or expired)."""
         return tokens.token_id(self.db, raw)
+
+    def list_tokens(self) -> list[dict]:
+        return tokens.list_tokens(self.db)
+
+    def revoke_tokens(self, name: str) -> int:
+        return tokens.revoke_tokens(self.db, name)
 
 
 def init_app(app: Flask) -> Store:

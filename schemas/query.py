@@ -62,6 +62,17 @@ class FeedQuery(QuerySchema):
     limit = fields.Integer(validate=validate.Range(1, 100), load_default=50)
 
 
+class ArchiveQuery(FeedQuery):
+    """A feed archive page: the feed's filters, and where a busy day continues. A saved
+    search (`q`) has no archive, so it is ignored here like any unknown parameter; `limit`
+    is not used."""
+
+    class Meta(FeedQuery.Meta):
+        exclude = ("q",)
+
+    cursor = fields.String(validate=validate.Length(max=500))
+
+
 class ChangesQuery(FormatQuery):
     since = fields.Integer(validate=validate.Range(0, 2**63 - 1), load_default=0)
     limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)

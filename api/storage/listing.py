@@ -129,10 +129,18 @@ def list_articles(
 
 
 def list_sql(
-    db: Database, cursors: Cursors, query: dict, limit: int, now: datetime
+    db: Database,
+    cursors: Cursors,
+    query: dict,
+    limit: int,
+    now: datetime,
+    oldest_first: bool = False,
 ) -> tuple[str, dict]:
     """The list as one keyset query on (published_at, id), in plain SQL for Database.query
     (a `q` is answered by the search index instead: matching.list_matches).
+
+    Newest first, or with `oldest_first` the other way (the feed archives look forward with
+    it). `published_from` (inclusive) is for the archives too; no query schema offers it.
 
     A tag, author or language filter reads ix_article_facets_listing from the first such
     value (the other values are checked by primary key); otherwise ix_articles_section (with
@@ -164,6 +172,7 @@ def list_sql(
         params["section"] = query["section"]
     for name, condition in (
         ("published_after", f"{at} > %(published_after)s"),
+        ("published_from", f"{at} >= %(published_from)s"),
         ("published_before", f"{at} < %(published_before)s"),
         ("updated_after", "a.updated_at > %(updated_after)s"),
     ):
@@ -172,16 +181,18 @@ def list_sql(
             params[name] = db.db_time(query[name])
     if query.get("cursor"):
         published_at, article_id = cursors.decode(query["cursor"])
-        where.append(f"({at}, {key}) < (%(cursor_at)s, %(cursor_id)s)")
+        beyond = ">" if oldest_first else "<"
+        where.append(f"({at}, {key}) {beyond} (%(cursor_at)s, %(cursor_id)s)")
         params["cursor_at"] = db.db_time(published_at)
         params["cursor_id"] = article_id
     # the rest of the visibility rule (models.is_visible), last: SQLite seeks the index from
     # the first upper bound it reads, so a cursor or published_before must come before it,
     # or a deep page would walk every row from now down to its own bound
     where.append(f"{at} <= %(now)s")
+    order = "ASC" if oldest_first else "DESC"
     sql = (
         f"SELECT a.document, {at}, {key} FROM {source} WHERE "
         + " AND ".join(where)
-        + f" ORDER BY {at} DESC, {key} DESC LIMIT %(limit)s"
+        + f" ORDER BY {at} {order}, {key} {order} LIMIT %(limit)s"
     )
     return sql, params

@@ -197,6 +197,9 @@ class Change(Base):
     version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # recent deletions, newest first, for the feeds' tombstones (storage/archive.py)
+    __table_args__ = (Index("ix_changes_kind_at", "kind", "at"),)
+
 
 class Token(Base):
     __tablename__ = "tokens"
@@ -205,6 +208,9 @@ class Token(Base):
     name: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # to the minute
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotentResponse(Base):
