@@ -407,3 +407,30 @@ def test_migrate_fills_the_index_of_an_existing_database(database_url, create, a
     store.close()
     app.extensions["store"].close()
     assert found(app.test_client(), "Regierungen") == {one["id"]}
+
+
+def delete(client, auth, article_id: str) -> None:
+    etag = client.get(f"/v1/articles/{article_id}").headers["ETag"]
+    response = client.delete(f"/v1/articles/{article_id}", headers={**auth, "If-Match": etag})
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize("sort", ["published", "relevance"])
+def test_deleting_the_last_article_of_a_page_skips_nothing(client, auth, create, sort):
+    made = [
+        create(
+            headline=f"Rutte {i}",
+            lead="Kurz.",
+            body_text="Text.",
+            published_at=f"2026-11-1{i}T10:00:00Z",
+        )["id"]
+        for i in range(6)
+    ]
+    order = ids(client, q="Rutte", sort=sort, limit=100)
+    assert sorted(order) == sorted(made)
+    first = client.get("/v1/articles", query_string={"q": "Rutte", "sort": sort, "limit": 2})
+    page = first.get_json()
+    assert [item["id"] for item in page["items"]] == order[:2]
+    delete(client, auth, order[1])  # the article the cursor continues after
+    rest = pages(client, cursor=page["next_cursor"], q="Rutte", sort=sort, limit=2)
+    assert rest == order[2:]
