@@ -523,3 +523,12 @@ def test_relevance_pages_keep_their_order_while_unrelated_articles_are_added(
     assert pages(client, q="Rutte", sort="relevance", limit=1, between=add_long_articles) == (
         before
     )
+
+
+def test_articles_filed_at_the_same_instant_each_get_a_key(client, create, monkeypatch):
+    """More articles than one look-up of free keys covers, all wanting the same key."""
+    from api.storage import search
+
+    monkeypatch.setattr(search, "first_key", lambda published_at, article_id: 1 << 50)
+    made = {create(headline=f"Rutte {i}", lead="Kurz.", body_text="Text.")["id"] for i in range(70)}
+    assert set(pages(client, q="Rutte", limit=100)) == made
