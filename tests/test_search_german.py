@@ -22,12 +22,13 @@ CORPUS = {
     "schoen": ("Schöne Grüße aus Düsseldorf", "Duesseldorf grüßt.", "Schoene Gruesse."),
     "quelle": ("Quelle nennt Zahlen", "Die Quellen sprudeln.", "Neue Steuerquellen."),
     "ruecken": ("Rückenwind für Grüne", "Die Gruenen legen zu.", "Rücken an Rücken."),
+    "gruesse": ("Grüße", "Schöne Grüße aus Düsseldorf nach Köln.", "Und Spaß."),
 }
 
 HITS = {
-    "Köln": {"koeln", "koeln2"},
-    "Koeln": {"koeln", "koeln2"},
-    "KÖLN": {"koeln", "koeln2"},
+    "Köln": {"koeln", "koeln2", "gruesse"},
+    "Koeln": {"koeln", "koeln2", "gruesse"},
+    "KÖLN": {"koeln", "koeln2", "gruesse"},
     "Regierung": {"regierung"},
     "Regierungen": {"regierung"},
     "Haus": {"haus"},
@@ -45,18 +46,18 @@ HITS = {
     "Café": {"cafe"},
     "Fußball": {"fuss"},
     "Fussball": {"fuss"},
-    "Spaß": {"fuss"},
-    "Spass": {"fuss"},
-    "Schöne Grüße": {"schoen"},
-    '"Schoene Gruesse"': {"schoen"},
-    '"schöne grüße"': {"schoen"},
-    "Duesseldorf": {"schoen"},
+    "Spaß": {"fuss", "gruesse"},
+    "Spass": {"fuss", "gruesse"},
+    "Schöne Grüße": {"schoen", "gruesse"},
+    '"Schoene Gruesse"': {"schoen", "gruesse"},
+    '"schöne grüße"': {"schoen", "gruesse"},
+    "Duesseldorf": {"schoen", "gruesse"},
     "Quellen": {"quelle"},
     "Steuer": {"aerger"},
     "Gruene": {"ruecken"},
     '"Ruecken an Ruecken"': {"ruecken"},
     "Stadt -Köln": set(),
-    "Koeln OR Haus": {"haus", "koeln", "koeln2"},
+    "Koeln OR Haus": {"haus", "koeln", "koeln2", "gruesse"},
     '"Messe in Köln"': {"koeln2"},
     '"Köln Messe"': {"koeln2"},
     "Stroemen": {"koeln2"},
@@ -64,6 +65,9 @@ HITS = {
     "Überraschung": {"muenchen"},
     "Übergang": {"muenchen"},
     "strase": set(),
+    # more words with umlauts in one phrase than PostgreSQL tries spellings of (VARIANTS)
+    '"Schoene Gruesse aus Duesseldorf nach Koeln"': {"gruesse"},
+    '"schöne grüße aus düsseldorf nach köln"': {"gruesse"},
 }
 
 

@@ -71,20 +71,24 @@ def pg_tsquery(query: SearchQuery, params: dict) -> tuple[str, str]:
 def pg_spellings(term: Term) -> list[str]:
     """The phrase as typed, with `oe` as `ö` and with `ö` as `oe` (and so on), so that Koeln
     finds Köln and the other way round: PostgreSQL's Snowball folds `ö` to `o` but keeps `oe`.
-    At most VARIANTS spellings of a phrase (the first words vary first)."""
+    First the phrase as typed, all umlauts and all transliterated (a text mostly keeps to one
+    way), then mixes of them, at most VARIANTS spellings of a phrase."""
     per_word = []
     for word in term.words:
-        spellings = [word]
         umlauted, transliterated = word, word
         for plain, umlaut in UMLAUTS:
             umlauted = umlauted.replace(plain, umlaut)
             transliterated = transliterated.replace(umlaut, plain)
-        for spelling in (umlauted, transliterated):
-            if spelling not in spellings:
-                spellings.append(spelling)
-        per_word.append(spellings)
-    combos = itertools.islice(itertools.product(*per_word), VARIANTS)
-    return [" ".join(combo) for combo in combos]
+        per_word.append((word, umlauted, transliterated))
+    spellings: list[str] = []
+    whole = [tuple(forms[i] for forms in per_word) for i in range(3)]
+    for combo in itertools.chain(whole, itertools.product(*(dict.fromkeys(f) for f in per_word))):
+        spelling = " ".join(combo)
+        if spelling not in spellings:
+            spellings.append(spelling)
+            if len(spellings) == VARIANTS:
+                break
+    return spellings
 
 
 def search_sql(
