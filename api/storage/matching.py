@@ -10,6 +10,7 @@ phraseto_tsquery.
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import datetime
 from typing import Any
 
@@ -70,20 +71,24 @@ def pg_tsquery(query: SearchQuery, params: dict) -> tuple[str, str]:
 def pg_spellings(term: Term) -> list[str]:
     """The phrase as typed, with `oe` as `ö` and with `ö` as `oe` (and so on), so that Koeln
     finds Köln and the other way round: PostgreSQL's Snowball folds `ö` to `o` but keeps `oe`.
-    At most VARIANTS spellings of a phrase (the first words vary first)."""
+    First the phrase as typed, all umlauts and all transliterated (a text mostly keeps to one
+    way), then mixes of them, at most VARIANTS spellings of a phrase."""
     per_word = []
     for word in term.words:
-        spellings = [word]
         umlauted, transliterated = word, word
         for plain, umlaut in UMLAUTS:
             umlauted = umlauted.replace(plain, umlaut)
             transliterated = transliterated.replace(umlaut, plain)
-        for spelling in (umlauted, transliterated):
-            if spelling not in spellings:
-                spellings.append(spelling)
-        per_word.append(spellings)
-    combos = itertools.islice(itertools.product(*per_word), VARIANTS)
-    return [" ".join(combo) for combo in combos]
+        per_word.append((word, umlauted, transliterated))
+    spellings: list[str] = []
+    whole = [tuple(forms[i] for forms in per_word) for i in range(3)]
+    for combo in itertools.chain(whole, itertools.product(*(dict.fromkeys(f) for f in per_word))):
+        spelling = " ".join(combo)
+        if spelling not in spellings:
+            spellings.append(spelling)
+            if len(spellings) == VARIANTS:
+                break
+    return spellings
 
 
 def search_sql(
@@ -197,27 +202,32 @@ def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[lis
 
     The first page fixes the window in its cursor: the keys from the RANKED-th newest match to
     now, of the articles filed by then (an edit keeps an article's place, `file`). Later pages
-    rank the same window again and continue after the last article shown.
+    rank the same window again and continue after the last article shown, or, when it has
+    left the window since (deleted, unpublished, edited), after the place its score had.
     """
     limit = query.get("limit", 20)
     if query.get("cursor"):
-        lo, hi, filed, after, position = decode(cursors, query["cursor"], "r")
+        lo, hi, filed, after, position, score = decode(cursors, query["cursor"], "r")
         bound = 2 * RANKED  # articles edited into matching since: ranked too, up to a bound
     else:
-        lo, hi, after, position = None, key_of(now) + SLOTS - 1, None, 0
+        lo, hi, after, position, score = None, key_of(now) + SLOTS - 1, None, 0, None
         filed = db.query("SELECT coalesce(max(filed), 0) FROM article_search", {})[0][0]
         bound = RANKED
     window = matches(db, query, now, hi, lo, bound, rank=True, filed=filed)
     if lo is None:
         lo = window[-1][0] if len(window) == RANKED else LOWEST
-    ranked = [key for key, _ in sorted(window, key=lambda row: (-row[1], -row[0]))]
-    if after is not None and after in ranked:
-        position = ranked.index(after) + 1
+    ranked = sorted(window, key=lambda row: (-row[1], -row[0]))
+    keys = [key for key, _ in ranked]
+    if after is not None and after in keys:
+        position = keys.index(after) + 1
+    elif after is not None and score is not None:  # gone since: continue where it stood
+        position = sum(1 for key, value in ranked if (-value, -key) < (-score, -after))
     page = ranked[position : position + limit]
     payload = None
     if position + limit < len(ranked):
-        payload = ["r", lo, hi, filed, page[-1], position + limit]
-    return documents(db, page), payload
+        last_key, last_score = page[-1]
+        payload = ["r", lo, hi, filed, last_key, position + limit, float(last_score)]
+    return documents(db, [key for key, _ in page]), payload
 
 
 def documents(db: Database, keys: list[int]) -> list[str]:
@@ -235,21 +245,29 @@ def documents(db: Database, keys: list[int]) -> list[str]:
     return [found[key] for key in keys if key in found]
 
 
-def decode(cursors, cursor: str, kind: str) -> list[int]:
-    """The integers of a search cursor of this kind; BadCursor for anything else."""
+def decode(cursors, cursor: str, kind: str) -> list:
+    """The values of a search cursor of this kind: integers, and for a relevance cursor the
+    score of its last article last (None in cursors made before it was kept); BadCursor for
+    anything else."""
     try:
         payload = cursors.serializer.loads(cursor)
     except Exception as exc:
         raise BadCursor(cursor) from exc
-    if (
-        not isinstance(payload, list)
-        or not payload
-        or payload[0] != kind
-        or not all(type(v) is int and abs(v) < 2**63 for v in payload[1:])
-        or len(payload) != (2 if kind == "s" else 6)
-    ):
+    if not isinstance(payload, list) or not payload or payload[0] != kind:
         raise BadCursor(cursor)
-    return payload[1:]
+    values = payload[1:]
+    if kind == "r" and len(values) == 5:
+        values.append(None)
+    elif kind == "r" and len(values) == 6:
+        if type(values[-1]) not in (int, float) or not math.isfinite(values[-1]):
+            raise BadCursor(cursor)
+        values[-1] = float(values[-1])
+    elif len(values) != (1 if kind == "s" else 6):
+        raise BadCursor(cursor)
+    integers = values[:-1] if kind == "r" else values
+    if not all(type(v) is int and abs(v) < 2**63 for v in integers):
+        raise BadCursor(cursor)
+    return values
 
 
 def list_matches(

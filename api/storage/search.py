@@ -97,16 +97,24 @@ def file(session: Session, article: Article) -> None:
         return
     if number is None:  # filed for the first time: after everything filed so far
         number = session.scalar(text("SELECT coalesce(max(filed), 0) + 1 FROM article_search"))
-    key = first_key(article.published_at, article.id)
-    taken = set(
-        session.scalars(
-            text("SELECT key FROM article_search WHERE key >= :k AND key < :k + 64"), {"k": key}
-        )
-    )
-    while key in taken:
-        key += 1
+    key = free_key(session, first_key(article.published_at, article.id))
     row = entry(key, number, article.id, article.headline, article.lead, article.body_text, filed)
     insert(session.connection(), [row], is_postgres)
+
+
+def free_key(session: Session, key: int) -> int:
+    """The first key from `key` on that no entry holds, looked up 64 keys at a time."""
+    while True:
+        taken = set(
+            session.scalars(
+                text("SELECT key FROM article_search WHERE key >= :k AND key < :k + 64"),
+                {"k": key},
+            )
+        )
+        free = next((k for k in range(key, key + 64) if k not in taken), None)
+        if free is not None:
+            return free
+        key += 64
 
 
 def unfile(session: Session, article_id: str, is_postgres: bool) -> None:
