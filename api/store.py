@@ -28,6 +28,7 @@ from api.storage.errors import (
 )
 from api.storage.migrate import MIGRATIONS
 from api.storage.models import Article, Base
+from api.storage.watch import HeadWatch
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ class Store:
         self.is_postgres = self.db.is_postgres
         self.cursors = listing.Cursors(secret)
         self.default_language = default_language
+        listen_url = None
+        if self.is_postgres:  # libpq's form of the URL, for the LISTEN connection
+            listen_url = self.engine.url.set(drivername="postgresql")
+            listen_url = listen_url.render_as_string(hide_password=False)
+        self.watch = HeadWatch(self.head, listen_url)
 
     # --- the database -----------------------------------------------------------------
 
@@ -108,6 +114,7 @@ class Store:
         return None
 
     def close(self) -> None:
+        self.watch.stop()
         self.db.close()
 
     def _query(self, sql: str, params: dict) -> list[tuple]:
@@ -134,6 +141,10 @@ class Store:
                 return head
             head = changelog.read_head(self.db)
         return head
+
+    def wait_past(self, since: int, timeout: float) -> bool:
+        """Wait until a change after `since` commits (True), or `timeout` seconds (False)."""
+        return self.watch.wait_past(since, timeout)
 
     def changes_since(self, since: int, limit: int, base_url: str):
         return changelog.changes_since(self.db, since, limit, base_url)
