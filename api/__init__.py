@@ -28,9 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     querystring.init_app(app)
     api = openapi.init_app(app)
-    from api import articles, changes, feeds, health, pages, sitemaps
+    from api import articles, changes, feeds, health, pages, sitemaps, webhooks
 
-    for module in (articles, changes):
+    for module in (articles, changes, webhooks):
         api.register_blueprint(module.blp)
     for module in (feeds, health, pages, sitemaps):
         app.register_blueprint(module.bp)

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from api.storage import changelog, listing, migrate, tokens, writes
+from api.storage import changelog, listing, migrate, tokens, webhooks, writes
 from api.storage.changelog import Head
 from api.storage.db import Database, utcnow
 from api.storage.documents import Document, input_form
@@ -208,6 +208,48 @@ class Store:
 
     def token_id(self, raw: str) -> int | None:
         return tokens.token_id(self.db, raw)
+
+    # --- webhooks (delivery: api/delivery.py) --------------------------------------------
+
+    def create_webhook(self, url: str, description: str | None, since: int | None) -> dict:
+        return webhooks.create(self.db, url, description, since)
+
+    def webhooks(self) -> list[dict]:
+        return [webhooks.public(hook) for hook in webhooks.all_hooks(self.db)]
+
+    def webhook(self, hook_id: str) -> dict | None:
+        hook = webhooks.find(self.db, hook_id)
+        return None if hook is None else webhooks.public(hook)
+
+    def delete_webhook(self, hook_id: str) -> bool:
+        return webhooks.remove(self.db, hook_id)
+
+    def enable_webhook(self, hook_id: str) -> bool:
+        return webhooks.enable(self.db, hook_id)
+
+    def disable_webhook(self, hook_id: str, reason: str) -> bool:
+        return webhooks.disable(self.db, hook_id, reason)
+
+    def enabled_webhooks(self) -> list[str]:
+        return webhooks.enabled_ids(self.db)
+
+    def claim_webhook(self, hook_id: str, owner: str, lease: float):
+        """The hook (with its secret) while `owner` holds its lease; None otherwise."""
+        return webhooks.claim(self.db, hook_id, owner, lease)
+
+    def release_webhook(self, hook_id: str, owner: str) -> None:
+        webhooks.release(self.db, hook_id, owner)
+
+    def webhook_delivered(self, hook_id: str, owner: str, seq: int) -> bool:
+        return webhooks.delivered(self.db, hook_id, owner, seq)
+
+    def webhook_failed(
+        self, hook_id: str, owner: str, error: str, retry_in: float, give_up_after: float
+    ) -> None:
+        webhooks.failed(self.db, hook_id, owner, error, retry_in, give_up_after)
+
+    def article_sections(self, article_ids: list[str]) -> dict[str, str | None]:
+        return webhooks.sections_of(self.db, article_ids)
 
 
 def init_app(app: Flask) -> Store:

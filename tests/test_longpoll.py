@@ -125,7 +125,17 @@ def gevent_server(database_url):
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gevent", "--workers", "1"]
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gevent",
+            "--workers",
+            "1",
+            "--graceful-timeout",
+            "2",
+        ]
         + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT,
         env=env,
