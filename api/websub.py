@@ -12,8 +12,40 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
+from feedgen.ext.base import BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
 log = logging.getLogger(__name__)
 FEEDS = ("rss.xml", "atom.xml", "feed.json")  # as routed in api/feeds.py
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+class HubLink(BaseExtension):
+    """The hub link: `<atom:link rel="hub">` in RSS (feedgen writes only rel="self" there)
+    and `<link rel="hub">` in Atom, beside the self link."""
+
+    def __init__(self):
+        self.hub: str | None = None
+
+    def extend_rss(self, rss):  # feedgen declares the atom prefix in every RSS feed
+        xml_elem(f"{{{ATOM}}}link", rss[0], href=self.hub, rel="hub")
+        return rss
+
+    def extend_atom(self, feed):
+        xml_elem("link", feed, href=self.hub, rel="hub")  # un-namespaced, as feedgen's own
+        return feed
+
+
+def advertise(fg: FeedGenerator, hub: str) -> None:
+    """Name the hub in an RSS or Atom feed."""
+    fg.register_extension("websub", HubLink, None)
+    fg.websub.hub = hub
+
+
+def json_feed_hubs(hub: str) -> list[dict]:
+    """JSON Feed 1.1's `hubs`."""
+    return [{"type": "WebSub", "url": hub}]
 
 
 def topics(store, changes: list, base_url: str) -> set[str]:

@@ -8,7 +8,9 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -311,3 +313,51 @@ def test_kill_9_of_the_delivery_process_loses_nothing(
     stream = client.get("/v1/changes?since=0&limit=1000").get_json()["changes"]
     assert set(target.seqs) == {change["seq"] for change in stream}
     assert target.copy == expected
+
+
+# --- WebSub ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub():
+    """A stub hub that records every publish ping (hub.mode, hub.url)."""
+    pings: list[tuple[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            assert self.headers["Content-Type"] == "application/x-www-form-urlencoded"
+            pings.append((form["hub.mode"][0], form["hub.url"][0]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", pings
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_delivery_process_pings_the_hub_for_each_affected_feed(
+    hook_app, client, auth, article_data, delivery, hub
+):
+    url, pings = hub
+    hook_app.config["WEBSUB_HUB"] = url
+    delivery()
+    eventually(lambda: hook_app.extensions["store"].watch.waiters > 0, what="the pinger")
+    base = hook_app.config["PUBLIC_BASE_URL"]
+    created = client.post("/v1/articles", json={**article_data, "section": "sport"}, headers=auth)
+    feeds = {f"{base}/feeds/{name}" for name in ("rss.xml", "atom.xml", "feed.json")}
+    expected = feeds | {f + "?section=sport" for f in feeds}
+    eventually(lambda: {topic for _, topic in pings} == expected, what="the pings")
+    assert {mode for mode, _ in pings} == {"publish"}
+    pings.clear()
+    deleted = client.delete(
+        f"/v1/articles/{created.get_json()['id']}",
+        headers={**auth, "If-Match": created.headers["ETag"]},
+    )
+    assert deleted.status_code == 204
+    eventually(lambda: {topic for _, topic in pings} == expected, what="the pings of a delete")
