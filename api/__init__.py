@@ -6,7 +6,19 @@ import os
 
 from flask import Flask
 
-from api import caching, cli, config, cors, errors, jsonbody, openapi, querystring, secret, store
+from api import (
+    caching,
+    cli,
+    config,
+    cors,
+    errors,
+    jsonbody,
+    longpoll,
+    openapi,
+    querystring,
+    secret,
+    store,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,4 +49,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     cors.init_app(app)
     caching.init_app(app, news_store)
+    longpoll.init_app(app, news_store)  # in front of the render cache
     return app

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from api.articles import as_ninjs, render_json
-from api.caching import HEAD_KEY, cached, request_head
-from api.store import Document, get_store, utcnow
+from api.caching import cached
+from api.store import Document, get_store
 from api.urls import base_url
 from schemas.changes import ChangesPage, SectionList, TagList
 from schemas.fields import rfc3339
@@ -36,33 +34,8 @@ def change_json(change: dict, article: Document | None, format: str = "json") ->
     return head[:-1] + ',"article":' + article_json + "}"
 
 
-def long_poll(view):
-    """`?wait=S`: with no change after `since`, hold the request until one commits, then
-    serve it like any other (cached by the new head); after S seconds, an empty page that is
-    never cached. A request with changes waiting, or an invalid query, goes straight on."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        if "wait" not in request.args:
-            return view(*args, **kwargs)
-        try:
-            query = ChangesQuery().load(request.args)
-        except ValidationError:
-            return view(*args, **kwargs)  # which answers the 400
-        since, wait = query["since"], query["wait"]
-        if wait and request_head(utcnow()).seq <= since:
-            if not get_store().wait_past(since, wait):
-                empty = '{"changes":[],"next_since":' + str(since) + "}"
-                return Response(empty, mimetype="application/json")
-            request.environ.pop(HEAD_KEY, None)  # @cached reads the new head
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 @blp.route("/changes")
 class Changes(MethodView):
-    @long_poll
     @cached("API_MAX_AGE")
     @blp.arguments(ChangesQuery(), location="query")
     @blp.response(200, ChangesPage)

@@ -142,8 +142,9 @@ class Store:
             head = changelog.read_head(self.db)
         return head
 
-    def wait_past(self, since: int, timeout: float) -> bool:
-        """Wait until a change after `since` commits (True), or `timeout` seconds (False)."""
+    def wait_past(self, since: int, timeout: float) -> Head | None:
+        """Wait until a change after `since` commits (the new head), or `timeout` seconds
+        (None). A waiter holds no database connection (reads return theirs to the pool)."""
         return self.watch.wait_past(since, timeout)
 
     def changes_since(self, since: int, limit: int, base_url: str):

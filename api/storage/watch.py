@@ -48,26 +48,26 @@ class HeadWatch:
         self.recheck = recheck  # seconds between head reads when no NOTIFY comes
         self.changed = threading.Condition()
         self.wanted = threading.Event()  # set while anyone waits
-        self.seq = -1  # the newest head seen; -1 before the first read
-        self.next_due: datetime | None = None
+        self.latest = Head(-1, None)  # the newest head read; seq -1 before the first read
         self.waiters = 0
         self.thread: threading.Thread | None = None
         self.stopped = False
 
-    def wait_past(self, since: int, timeout: float) -> bool:
-        """Block until the head passes `since` (True) or `timeout` seconds pass (False)."""
+    def wait_past(self, since: int, timeout: float) -> Head | None:
+        """Block until the head passes `since` (and return it), or for `timeout` seconds
+        (None)."""
         deadline = time.monotonic() + timeout
         with self.changed:
             self._start()
             self.waiters += 1
             self.wanted.set()
             try:
-                while self.seq <= since:
+                while self.latest.seq <= since:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or self.stopped:
-                        return False
+                        return None
                     self.changed.wait(remaining)
-                return True
+                return self.latest
             finally:
                 self.waiters -= 1
                 if not self.waiters:
@@ -113,17 +113,17 @@ class HeadWatch:
 
     def _until_next_read(self) -> float:
         wait = self.recheck if self.listen_url else self.poll_interval
-        if self.next_due is not None:
-            due_in = (self.next_due - datetime.now(UTC)).total_seconds()
+        if self.latest.next_due is not None:
+            due_in = (self.latest.next_due - datetime.now(UTC)).total_seconds()
             wait = min(wait, max(0.0, due_in))
         return max(0.01, wait)
 
     def _refresh(self) -> None:
         head = self.head()
         with self.changed:
-            self.next_due = head.next_due
-            if head.seq != self.seq:
-                self.seq = head.seq
+            moved = head.seq != self.latest.seq
+            self.latest = head
+            if moved:
                 self.changed.notify_all()
 
 
