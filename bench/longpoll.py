@@ -197,8 +197,9 @@ def run(base: str, port: int, master: int, url: str, args) -> None:
 
     ms = [1000 * s for s in latencies]
     print(
-        f"commit-to-answer ({len(ms)} answers): min {min(ms):.0f} ms, p50 {percentile(ms, 0.5):.0f} ms,"
-        f" p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms; errors {consumers.errors}"
+        f"commit-to-answer ({len(ms)} answers): min {min(ms):.0f} ms,"
+        f" p50 {percentile(ms, 0.5):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms,"
+        f" max {max(ms):.0f} ms; errors {consumers.errors}"
     )
     print(
         "worker memory (MB): idle "
