@@ -147,9 +147,11 @@ class Delivery:
 
     def ping_hub(self) -> None:
         """Tell the WebSub hub which feeds changed, for every change from now on."""
-        position = self.store.head().seq
+        position = None
         while not self.stopping.is_set():
             try:
+                if position is None:
+                    position = self.store.head().seq
                 if not self.store.watch.wait_past(position, 5.0):
                     continue
                 changes, next_since = self.store.changes_since(position, 1000, self.base_url)

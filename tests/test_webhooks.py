@@ -202,6 +202,9 @@ def test_four_writers_reach_the_receiver_signed_and_in_order(
     assert in_order(target.seqs)
     assert target.copy == expected
     assert len(expected) == 4 * 6  # 9 each, a third deleted
+    # each change is sent as the very object /v1/changes serves for it
+    for change in client.get("/v1/changes?since=0&limit=1000").get_json()["changes"]:
+        assert target.changes[change["seq"]] == change
     assert hook_state(client, auth, hook["id"])["last_success_at"] is not None
 
 
@@ -246,17 +249,19 @@ def test_a_hook_failing_too_long_is_disabled_and_can_be_enabled_again(
 def test_a_hanging_receiver_does_not_delay_another_hook(
     hook_app, client, auth, article_data, receiver, delivery
 ):
-    hook_app.config["WEBHOOK_TIMEOUT"] = 5.0
+    hook_app.config["WEBHOOK_TIMEOUT"] = 8.0
     hanging, healthy = receiver(), receiver()
     hanging.hanging.set()
-    stuck = register(client, auth, hanging)
-    fine = register(client, auth, healthy)
+    stuck = register(client, auth, hanging, since=0)
     delivery()
+    write_some(client, auth, article_data, "Parallel", 1)
+    eventually(lambda: hanging.attempts == 1, what="the hanging request")
+    fine = register(client, auth, healthy, since=0)
     write_some(client, auth, article_data, "Parallel", 3)
     expected, head = reader_copy(client)
     eventually(lambda: hook_state(client, auth, fine["id"])["position"] == head, what="delivery")
     assert healthy.copy == expected
-    # meanwhile the other hook's first request is still hanging, not yet timed out
+    # all the while the other hook's first request hangs, not yet cut off
     assert hanging.attempts == 1
     assert hook_state(client, auth, stuck["id"])["last_error"] is None
     eventually(

@@ -22,6 +22,7 @@ class Receiver:
         self.delay = 0.0
         self.lock = threading.Lock()
         self.seqs: list[int] = []  # every change taken, in the order it arrived
+        self.changes: dict[int, dict] = {}  # each change as sent, by seq
         self.copy: dict[str, dict] = {}  # the articles, as a /v1/changes reader keeps them
         self.bad_signatures = 0
         self.attempts = 0
@@ -59,6 +60,7 @@ class Receiver:
         with self.lock:
             assert headers["webhook-id"] == f"change_{change['seq']}"
             self.seqs.append(change["seq"])
+            self.changes[change["seq"]] = change
             if change["type"] == "upsert":
                 self.copy[change["id"]] = change["article"]
             else:
