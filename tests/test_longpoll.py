@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
 import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from api import create_app
-from tests.test_concurrency import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def in_background(function, *args):
@@ -114,60 +108,15 @@ def test_an_invalid_wait_is_a_400_naming_it(client, wait):
     assert "wait" in response.get_json()["errors"]
 
 
-@pytest.fixture
-def gevent_server(database_url):
-    """gunicorn with one gevent worker (the worker model of `make run`)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-k",
-            "gevent",
-            "--workers",
-            "1",
-            "--graceful-timeout",
-            "2",
-        ]
-        + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
 def fetch(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=60) as response:
         return response.status, response.read()
 
 
 def test_one_gevent_worker_holds_many_waiters_and_still_serves(
-    gevent_server, client, auth, article_data
+    gunicorn, client, auth, article_data
 ):
-    import json
-
+    gevent_server = gunicorn("--workers", "1")  # deploy/gunicorn.conf.py, as `make run`
     since = head(client)
     with ThreadPoolExecutor(50) as pool:
         waiting = [
