@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from api.articles import NEEDS_TOKEN, render_json
 from api.auth import current_token_id
 from api.store import get_store
+from api.urls import base_url
 from schemas.webhooks import WebhookCreated, WebhookIn, WebhookList, WebhookOut, WebhookPatch
 
 blp = Blueprint(
@@ -50,7 +51,7 @@ class Webhooks(MethodView):
         """Register a webhook; the answer carries its signing secret, shown only this once"""
         hook = get_store().create_webhook(data["url"], data.get("description"), data.get("since"))
         response = json_response(WebhookCreated().dump(hook), 201)
-        response.headers["Location"] = f"/v1/webhooks/{hook['id']}"
+        response.headers["Location"] = f"{base_url()}/v1/webhooks/{hook['id']}"
         return response
 
 

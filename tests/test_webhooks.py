@@ -113,7 +113,13 @@ def write_some(client, auth, article_data, prefix: str, count: int) -> None:
 
 
 def test_register_list_reenable_and_delete(hook_app, client, auth, receiver):
-    hook = register(client, auth, receiver(), description="Partner-Archiv")
+    target = receiver()
+    response = client.post(
+        "/v1/webhooks", json={"url": target.url, "description": "Partner-Archiv"}, headers=auth
+    )
+    assert response.status_code == 201
+    hook = response.get_json()
+    assert response.headers["Location"] == f"http://news.test/v1/webhooks/{hook['id']}"
     assert hook["secret"].startswith("whsec_")
     Webhook(hook["secret"])  # a secret the specification's own library takes
     assert hook["enabled"] is True and hook["failures"] == 0
