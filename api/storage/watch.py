@@ -78,7 +78,13 @@ class HeadWatch:
             self.stopped = True
             self.changed.notify_all()
         self.wanted.set()
-        if self.thread is not None:
+        if self.thread is not None and self.thread.is_alive():
+            if self.listen_url:  # wake the LISTEN connection, which waits for a notification
+                try:
+                    with psycopg.connect(self.listen_url, autocommit=True) as connection:
+                        connection.execute(f"NOTIFY {CHANNEL}")
+                except psycopg.Error:
+                    pass
             self.thread.join(timeout=5)
 
     def _start(self) -> None:
