@@ -1,7 +1,7 @@
 """webhooks: subscriptions, their secret, and their place in the change log
 
 Revision ID: 0007w
-Revises: 0005
+Revises: 0006s
 Create Date: 2026-11-28 15:10:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007w"
-down_revision = "0005"
+down_revision = "0006s"
 branch_labels = None
 depends_on = None
 
