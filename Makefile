@@ -1,5 +1,6 @@
 # make run   — set up .venv, migrate the database, load demo articles if empty, serve on :8000
 #              with deploy/gunicorn.conf.py (gevent workers; PORT, WORKERS, … from the environment)
+#              and `flask news deliver` (webhooks, WebSub pings) beside it
 # make test  — set up .venv with test tools, run the whole suite
 # make bench — the speed benchmark (bench/README.md); BENCH_ARGS=--quick for a short run
 # make deploy-check — the production set (deploy/) on loopback ports, checked end to end
@@ -27,6 +28,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 run: $(VENV)/.runtime
 	$(BIN)/flask news migrate
 	$(BIN)/flask news seed --if-empty
+	$(BIN)/flask news deliver & trap 'kill $$! 2>/dev/null' EXIT; \
 	PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: $(VENV)/.dev

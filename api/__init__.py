@@ -6,7 +6,19 @@ import os
 
 from flask import Flask
 
-from api import caching, cli, config, cors, errors, jsonbody, openapi, querystring, secret, store
+from api import (
+    caching,
+    cli,
+    config,
+    cors,
+    errors,
+    jsonbody,
+    longpoll,
+    openapi,
+    querystring,
+    secret,
+    store,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -28,13 +40,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     querystring.init_app(app)
     api = openapi.init_app(app)
-    from api import archives, articles, changes, feeds, health, pages, sitemaps
+    from api import archives, articles, changes, feeds, health, pages, sitemaps, webhooks
 
-    for module in (articles, changes):
+    for module in (articles, changes, webhooks):
         api.register_blueprint(module.blp)
     for module in (feeds, archives, health, pages, sitemaps):
         app.register_blueprint(module.bp)
     cli.init_app(app)
     cors.init_app(app)
     caching.init_app(app, news_store)
+    longpoll.init_app(app, news_store)  # in front of the render cache
     return app

@@ -267,8 +267,8 @@ class ServeCached:
         ):
             return self.flask(environ, start_response)
         now = utcnow()
-        try:
-            head = environ[HEAD_KEY] = self.store.head(now)
+        try:  # a long-poll (api/longpoll.py) brings the head it was woken with
+            head = environ[HEAD_KEY] = environ.get(HEAD_KEY) or self.store.head(now)
         except Exception:  # let Flask meet the error and answer it as a problem
             return self.flask(environ, start_response)
         try:

@@ -1,9 +1,11 @@
-"""`flask news …`: migrate, seed, token create|list|revoke, import."""
+"""`flask news …`: migrate, seed, token create|list|revoke, import, deliver."""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
+import signal
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -296,3 +298,18 @@ def is_ours(article_id: str) -> bool:
     except (NotFound, Gone):
         return False
     return True
+
+
+@news.command("deliver")
+def deliver() -> None:
+    """Deliver every change to the webhooks (and ping the WebSub hub) until stopped."""
+    from api.delivery import Delivery
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s deliver %(message)s")
+    delivery = Delivery(current_app._get_current_object(), get_store())
+    signal.signal(signal.SIGTERM, lambda *_: delivery.stop())
+    click.echo(f"delivering as {delivery.owner}", err=True)
+    try:
+        delivery.run()
+    except KeyboardInterrupt:
+        delivery.stop()

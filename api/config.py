@@ -31,6 +31,15 @@ def from_environment() -> dict:
         "SITE_TIMEZONE": time_zone(os.environ.get("SITE_TIMEZONE", "Europe/Berlin")),
         "SECTION_NAMES": section_names(os.environ.get("SECTION_NAMES", "{}")),
         "QUERY_TIMEOUT": float(os.environ.get("QUERY_TIMEOUT", "5")),  # seconds, per list read
+        # webhooks (api/delivery.py): loopback and private receivers only when allowed
+        "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0")
+        in ("1", "true", "yes"),
+        "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", "10")),  # per attempt
+        "WEBHOOK_BACKOFF": float(os.environ.get("WEBHOOK_BACKOFF", "5")),  # first retry, doubling
+        "WEBHOOK_BACKOFF_MAX": float(os.environ.get("WEBHOOK_BACKOFF_MAX", "3600")),
+        "WEBHOOK_RETRY_FOR": float(os.environ.get("WEBHOOK_RETRY_FOR", "86400")),  # then disable
+        "WEBHOOK_LEASE": float(os.environ.get("WEBHOOK_LEASE", "30")),  # > WEBHOOK_TIMEOUT
+        "WEBSUB_HUB": os.environ.get("WEBSUB_HUB") or None,
         # FULL: a commit is on disk before it is acknowledged; NORMAL may lose the last
         # commits to a power cut or an OS crash (never to an app crash), for faster writes
         "SQLITE_SYNCHRONOUS": sqlite_synchronous(os.environ.get("SQLITE_SYNCHRONOUS", "FULL")),

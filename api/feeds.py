@@ -17,6 +17,7 @@ from feedgen.util import xml_elem
 from flask import Blueprint, Response, current_app, request
 from webargs.flaskparser import parser
 
+from api import websub
 from api.article_html import content_html
 from api.caching import cached, request_head
 from api.feed_history import add_history, json_feed_paging, subscription_history
@@ -98,6 +99,8 @@ def new_generator(channel: dict, self_type: str) -> FeedGenerator:
     # the self link first: RSS <channel><link> is whichever link() comes last
     fg.link(href=channel["self_url"], rel="self", type=self_type)
     fg.link(href=channel["home_url"], rel="alternate", type="text/html")
+    if channel.get("hub"):
+        websub.advertise(fg, channel["hub"])
     fg.language(channel["language"])
     fg.updated(channel["updated"])
     fg.lastBuildDate(channel["updated"])
@@ -206,6 +209,8 @@ def render_json_feed(articles: list[dict], channel: dict) -> bytes:
         **json_feed_paging(channel),
         "items": items,
     }
+    if channel.get("hub"):
+        document["hubs"] = websub.json_feed_hubs(channel["hub"])
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -248,6 +253,7 @@ def feed_channel(query: dict, articles: list[dict]) -> dict:
         "language": query.get("language") or config["DEFAULT_LANGUAGE"],
         "updated": newest or head.changed_at or EPOCH,
         "publisher": config["SITE_TITLE"],
+        "hub": config["WEBSUB_HUB"],
     }
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from api.storage import archive, changelog, listing, migrate, tokens, writes
+from api.storage import archive, changelog, listing, migrate, tokens, webhooks, writes
 from api.storage.changelog import Head
 from api.storage.db import Database, utcnow
 from api.storage.documents import Document
@@ -29,6 +29,7 @@ from api.storage.errors import (
 )
 from api.storage.migrate import MIGRATIONS
 from api.storage.models import Article, Base
+from api.storage.watch import HeadWatch
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ class Store:
         self.is_postgres = self.db.is_postgres
         self.cursors = listing.Cursors(secret)
         self.default_language = default_language
+        listen_url = None
+        if self.is_postgres:  # libpq's form of the URL, for the LISTEN connection
+            listen_url = self.engine.url.set(drivername="postgresql")
+            listen_url = listen_url.render_as_string(hide_password=False)
+        self.watch = HeadWatch(self.head, listen_url)
 
     # --- the database -----------------------------------------------------------------
 
@@ -109,6 +115,7 @@ class Store:
         return None
 
     def close(self) -> None:
+        self.watch.stop()
         self.db.close()
 
     def _query(self, sql: str, params: dict) -> list[tuple]:
@@ -135,6 +142,11 @@ class Store:
                 return head
             head = changelog.read_head(self.db)
         return head
+
+    def wait_past(self, since: int, timeout: float) -> Head | None:
+        """Wait until a change after `since` commits (the new head), or `timeout` seconds
+        (None). A waiter holds no database connection (reads return theirs to the pool)."""
+        return self.watch.wait_past(since, timeout)
 
     def changes_since(self, since: int, limit: int, base_url: str):
         return changelog.changes_since(self.db, since, limit, base_url)
@@ -227,6 +239,48 @@ class Store:
 
     def revoke_tokens(self, name: str) -> int:
         return tokens.revoke_tokens(self.db, name)
+
+    # --- webhooks (delivery: api/delivery.py) --------------------------------------------
+
+    def create_webhook(self, url: str, description: str | None, since: int | None) -> dict:
+        return webhooks.create(self.db, url, description, since)
+
+    def webhooks(self) -> list[dict]:
+        return [webhooks.public(hook) for hook in webhooks.all_hooks(self.db)]
+
+    def webhook(self, hook_id: str) -> dict | None:
+        hook = webhooks.find(self.db, hook_id)
+        return None if hook is None else webhooks.public(hook)
+
+    def delete_webhook(self, hook_id: str) -> bool:
+        return webhooks.remove(self.db, hook_id)
+
+    def enable_webhook(self, hook_id: str) -> bool:
+        return webhooks.enable(self.db, hook_id)
+
+    def disable_webhook(self, hook_id: str, reason: str) -> bool:
+        return webhooks.disable(self.db, hook_id, reason)
+
+    def enabled_webhooks(self) -> list[str]:
+        return webhooks.enabled_ids(self.db)
+
+    def claim_webhook(self, hook_id: str, owner: str, lease: float):
+        """The hook (with its secret) while `owner` holds its lease; None otherwise."""
+        return webhooks.claim(self.db, hook_id, owner, lease)
+
+    def release_webhook(self, hook_id: str, owner: str) -> None:
+        webhooks.release(self.db, hook_id, owner)
+
+    def webhook_delivered(self, hook_id: str, owner: str, seq: int) -> bool:
+        return webhooks.delivered(self.db, hook_id, owner, seq)
+
+    def webhook_failed(
+        self, hook_id: str, owner: str, error: str, retry_in: float, give_up_after: float
+    ) -> None:
+        webhooks.failed(self.db, hook_id, owner, error, retry_in, give_up_after)
+
+    def article_sections(self, article_ids: list[str]) -> dict[str, str | None]:
+        return webhooks.sections_of(self.db, article_ids)
 
 
 def init_app(app: Flask) -> Store:

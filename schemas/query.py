@@ -76,3 +76,12 @@ class ArchiveQuery(FeedQuery):
 class ChangesQuery(FormatQuery):
     since = fields.Integer(validate=validate.Range(0, 2**63 - 1), load_default=0)
     limit = fields.Integer(validate=validate.Range(1, 1000), load_default=100)
+    wait = fields.Integer(
+        validate=validate.Range(0, 60),
+        load_default=0,
+        metadata={
+            "description": "Long-poll: with no change after `since`, hold the request up to"
+            " this many seconds and answer as soon as one commits (an empty page when none"
+            " does)."
+        },
+    )

@@ -28,6 +28,7 @@ from api.storage.models import (
     is_visible,
 )
 
+CHANNEL = "newswire_changes"  # PostgreSQL NOTIFY channel of logged changes (see watch.py)
 HEAD_SQL = (
     "SELECT (SELECT max(seq) FROM changes),"
     " (SELECT min(due_at) FROM scheduled),"
@@ -158,6 +159,8 @@ def log(session: Session, article: Article, now: datetime, before: Facets, after
             )
         )
         article.in_stream = visible
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"NOTIFY {CHANNEL}"))  # delivered on commit, to every instance
     count(session, before if counted else {}, after if article.in_stream else {})
     session.execute(delete(Scheduled).where(Scheduled.article_id == article.id))
     if is_published(article) and not visible:

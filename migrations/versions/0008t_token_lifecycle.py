@@ -1,7 +1,7 @@
 """tokens: last_used_at, expires_at, revoked_at; changes: an index of recent deletions
 
 Revision ID: 0008t
-Revises: 0006s
+Revises: 0007w
 Create Date: 2026-11-28 15:30:00
 
 Tokens created before this revision never expire and show no last use until their next one.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008t"
-down_revision = "0006s"
+down_revision = "0007w"
 branch_labels = None
 depends_on = None
 

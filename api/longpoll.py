@@ -1,0 +1,66 @@
+"""Long-poll on /v1/changes (`?wait=S`): a thin WSGI layer in front of the render cache.
+
+A request that asks to wait, with nothing after its `since`, waits here for the head watch
+(storage/watch.py) and then goes on as an ordinary read of the head it was woken with: served
+from the render cache (`ServeCached`) like any cached answer, so a thousand woken waiters cost
+one rendering and no database query of their own. When the wait runs out it goes on the same
+way with the head it waited at, whose page is the empty one (`next_since == since`). Waiting
+never consults the cache, so an empty page cached for a head can never answer a request that
+asks to wait at that head.
+
+The first woken waiter per query renders the page while the others with the same query wait
+for it (`rendering`), so they find it cached instead of each reading the database at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qs
+
+from flask import Flask
+from marshmallow import ValidationError
+
+from api.caching import HEAD_KEY
+from api.store import Store
+from schemas.query import ChangesQuery
+
+PATH = "/v1/changes"
+LOCKS = 64  # woken waiters with the same query string share one
+
+
+class LongPoll:
+    """WSGI layer: holds a `/v1/changes?wait=` request until the head passes its `since`."""
+
+    def __init__(self, app: Flask, store: Store):
+        self.store = store
+        self.inner = app.wsgi_app
+        self.query = ChangesQuery()
+        # made here, in the serving process, so that gevent's patched locks are the ones made
+        self.rendering = [threading.Lock() for _ in range(LOCKS)]
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") != PATH:
+            return self.inner(environ, start_response)
+        query_string = environ.get("QUERY_STRING", "")
+        if "wait=" not in query_string:
+            return self.inner(environ, start_response)
+        try:
+            fields = {k: v[0] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+            query = self.query.load(fields)
+        except ValidationError:
+            return self.inner(environ, start_response)  # Flask answers the 400
+        if not query["wait"]:
+            return self.inner(environ, start_response)
+        head = self.store.wait_past(query["since"], query["wait"])
+        if head is None:  # the wait ran out: the page at the head it waited at is empty
+            if self.store.watch.latest.seq >= 0:  # else ServeCached reads the head itself
+                environ[HEAD_KEY] = self.store.watch.latest
+            return self.inner(environ, start_response)
+        environ[HEAD_KEY] = head
+        with self.rendering[hash(query_string) % LOCKS]:
+            return self.inner(environ, start_response)
+
+
+def init_app(app: Flask, store: Store) -> None:
+    """Install the layer outermost, in front of the render cache."""
+    app.wsgi_app = LongPoll(app, store)
