@@ -75,6 +75,7 @@ class Stack:
             "PUBLIC_BASE_URL": self.url,
             "SECRET_KEY": "deploy-check-secret",
             "ACCESS_LOG": "",
+            "WEBHOOK_ALLOW_PRIVATE": "1",  # the check's webhook receiver is on loopback
             **self.extra_env,
             **more,
         }
