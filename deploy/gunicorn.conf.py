@@ -28,6 +28,9 @@ graceful_timeout = 10  # seconds open requests get to finish when a worker stops
 # seconds a request's body may take to arrive, in all: a stalled or trickling upload is cut off
 # (the app answers 400) instead of holding its connection for as long as the client likes
 body_timeout = float(os.environ.get("BODY_TIMEOUT", "30"))
+# seconds one answer may take to be sent: a client that stops reading (say, pipelining requests
+# and never reading the answers) is dropped instead of holding its connection for ever
+send_timeout = float(os.environ.get("SEND_TIMEOUT", "60"))
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # "-": standard output; "": none
 # the request line and header sizes gunicorn accepts (its defaults, stated here)
 limit_request_line = 4094
@@ -77,7 +80,9 @@ class BodyDeadline:
 
 
 def pre_request(worker, req):
-    """Reads of this request's body run against its deadline (headers have `keepalive`)."""
+    """Reads of this request's body run against its deadline (headers have `keepalive`), and
+    writes of its answer against `send_timeout` (gevent's sendall counts the whole write)."""
+    req.unreader.sock.settimeout(send_timeout)
     req.unreader.sock = BodyDeadline(req.unreader.sock, body_timeout)
 
 

@@ -124,3 +124,26 @@ def test_a_stalled_or_trickling_body_is_cut_off_at_the_body_timeout(gunicorn, to
             assert response.status == 400, trickle
             assert response.getheader("Content-Type") == "application/problem+json"
             assert response.getheader("Cache-Control") == "no-store"
+
+
+def test_a_client_that_never_reads_its_answers_is_dropped_after_the_send_timeout(gunicorn):
+    """Pipelined requests whose answers are never read fill the socket; the server gives up
+    sending after SEND_TIMEOUT seconds instead of holding the connection for ever."""
+    base = gunicorn(SEND_TIMEOUT="1")
+    address = urlsplit(base)
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((address.hostname, address.port))
+        sock.sendall(b"GET /feeds/atom.xml?limit=100 HTTP/1.1\r\nHost: x\r\n\r\n" * 300)
+        time.sleep(3)  # reads nothing: the server's writes block
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 3  # less than KEEPALIVE (5): no idle close counts
+        closed = False
+        while time.monotonic() < deadline and not closed:
+            try:
+                closed = sock.recv(1 << 20) == b""
+            except ConnectionResetError:
+                closed = True
+            except TimeoutError:
+                break
+        assert closed
