@@ -10,6 +10,7 @@ Every setting can be changed from the environment; command-line flags override t
 
 import json
 import os
+import time
 
 from gunicorn import util
 
@@ -24,6 +25,12 @@ keepalive = int(os.environ.get("KEEPALIVE", "5"))
 # seconds a worker may block its event loop before the master restarts it
 timeout = int(os.environ.get("TIMEOUT", "30"))
 graceful_timeout = 10  # seconds open requests get to finish when a worker stops
+# seconds a request's body may take to arrive, in all: a stalled or trickling upload is cut off
+# (the app answers 400) instead of holding its connection for as long as the client likes
+body_timeout = float(os.environ.get("BODY_TIMEOUT", "30"))
+# seconds one answer may take to be sent: a client that stops reading (say, pipelining requests
+# and never reading the answers) is dropped instead of holding its connection for ever
+send_timeout = float(os.environ.get("SEND_TIMEOUT", "60"))
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # "-": standard output; "": none
 # the request line and header sizes gunicorn accepts (its defaults, stated here)
 limit_request_line = 4094
@@ -49,3 +56,37 @@ def write_problem(sock, status_int, reason, mesg):
 
 
 util.write_error = write_problem  # the one function every worker class answers errors with
+
+
+class BodyDeadline:
+    """A client socket as gunicorn's reader of one request sees it: every read waits only
+    until the request's deadline, so the whole body must arrive within `body_timeout`.
+
+    A read past it raises TimeoutError; Werkzeug turns that into a 400 (ClientDisconnected)."""
+
+    def __init__(self, sock, seconds: float):
+        self.sock, self.deadline = sock, time.monotonic() + seconds
+
+    def recv(self, size: int) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request body did not arrive in time")
+        before = self.sock.gettimeout()
+        self.sock.settimeout(left)
+        try:
+            return self.sock.recv(size)
+        finally:
+            self.sock.settimeout(before)
+
+
+def pre_request(worker, req):
+    """Reads of this request's body run against its deadline (headers have `keepalive`), and
+    writes of its answer against `send_timeout` (gevent's sendall counts the whole write)."""
+    req.unreader.sock.settimeout(send_timeout)
+    req.unreader.sock = BodyDeadline(req.unreader.sock, body_timeout)
+
+
+def post_request(worker, req, environ, resp):
+    """The next request on a kept-alive connection reads from the plain socket again."""
+    if isinstance(req.unreader.sock, BodyDeadline):
+        req.unreader.sock = req.unreader.sock.sock

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 import urllib.request
 from contextlib import ExitStack
 from urllib.parse import urlsplit
@@ -101,3 +102,48 @@ def test_gunicorns_own_errors_are_problem_json(gunicorn):
         assert headers["Access-Control-Allow-Origin"] == "*", case
         assert body["status"] == status and body["type"] == "about:blank", case
         assert body["title"] and body["detail"], case
+
+
+def test_a_stalled_or_trickling_body_is_cut_off_at_the_body_timeout(gunicorn, token):
+    """A writer's body must arrive within BODY_TIMEOUT seconds in all: a stalled upload, or one
+    that trickles a byte at a time, gets a 400 problem and does not hold its connection."""
+    base = gunicorn(BODY_TIMEOUT="1")
+    head = (
+        "POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n"
+    ).encode()
+    for trickle in (False, True):
+        with connect(base) as sock:
+            sock.sendall(head + b'{"headline": "')
+            if trickle:
+                for _ in range(15):  # a byte every 0.3 s: each read is quick, the whole is not
+                    sock.sendall(b"a")
+                    time.sleep(0.3)
+            response = http.client.HTTPResponse(sock)
+            response.begin()  # within BOUND, or the socket times out and the test fails
+            assert response.status == 400, trickle
+            assert response.getheader("Content-Type") == "application/problem+json"
+            assert response.getheader("Cache-Control") == "no-store"
+
+
+def test_a_client_that_never_reads_its_answers_is_dropped_after_the_send_timeout(gunicorn):
+    """Pipelined requests whose answers are never read fill the socket; the server gives up
+    sending after SEND_TIMEOUT seconds instead of holding the connection for ever."""
+    base = gunicorn(SEND_TIMEOUT="1")
+    address = urlsplit(base)
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((address.hostname, address.port))
+        sock.sendall(b"GET /feeds/atom.xml?limit=100 HTTP/1.1\r\nHost: x\r\n\r\n" * 300)
+        time.sleep(3)  # reads nothing: the server's writes block
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 3  # less than KEEPALIVE (5): no idle close counts
+        closed = False
+        while time.monotonic() < deadline and not closed:
+            try:
+                closed = sock.recv(1 << 20) == b""
+            except ConnectionResetError:
+                closed = True
+            except TimeoutError:
+                break
+        assert closed

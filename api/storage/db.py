@@ -29,6 +29,10 @@ from sqlalchemy.orm import Session
 from api.storage.errors import TooSlow, Unwritable
 
 ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
+# PostgreSQL connections each of a process's two pools (sessions, timed reads) keeps, and how
+# many more it opens in a burst: 20 a process at most, however many requests wait (they queue
+# for a connection), so servers × WORKERS × 20 must fit in max_connections (README)
+POOL_SIZE, POOL_OVERFLOW = 5, 5
 
 
 class Database:
@@ -173,9 +177,13 @@ def make_engine(
 
         return engine
     if read_timeout is None:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     # no pre-ping: `query` tries once more on a fresh connection when one was lost
-    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10)
+    engine = create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
     milliseconds = max(1, round(read_timeout * 1000))
 
     @event.listens_for(engine, "connect")
