@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import click
 from flask import Flask
 
 from api import (
@@ -19,6 +20,7 @@ from api import (
     secret,
     store,
 )
+from api.storage.errors import UnusableDatabaseUrl
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,7 +38,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["CURSOR_SECRET"]:
         app.config["CURSOR_SECRET"] = secret.cursor_secret(app.instance_path)
 
-    news_store = store.init_app(app)
+    try:
+        news_store = store.init_app(app)
+    except UnusableDatabaseUrl as exc:
+        # `flask news …` shows a ClickException in one line; a server shows it as its reason
+        raise click.ClickException(str(exc)) from None
     errors.init_app(app)
     querystring.init_app(app)
     api = openapi.init_app(app)

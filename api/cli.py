@@ -250,7 +250,7 @@ def expand(paths: tuple[Path, ...]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files += sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix in importing.SUFFIXES
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in importing.SUFFIXES
             )
         else:
             files.append(path)

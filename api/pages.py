@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from webargs.flaskparser import parser
+from werkzeug.exceptions import UnprocessableEntity
 
 from api import display
 from api.article_html import figure_html
@@ -54,7 +55,10 @@ def page(template: str, status: int = 200, **context) -> Response:
 def listing(query: dict, heading=lambda articles: None) -> Response:
     """A page of the list (newest first) linking the next page; a filter that matches nothing
     is a 404. `heading` names the list from its articles (a tag's label, an author's name)."""
-    cursor = parser.parse(CURSOR_QUERY, request, location="query").get("cursor")
+    try:
+        cursor = parser.parse(CURSOR_QUERY, request, location="query").get("cursor")
+    except UnprocessableEntity:  # webargs' invalid query: a reader gets a page, not JSON
+        return page("not_found.html", status=400)
     try:
         documents, next_cursor = get_store().list_articles(
             {**query, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}, base_url()

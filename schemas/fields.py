@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import langcodes
 from marshmallow import ValidationError, fields
@@ -171,7 +172,7 @@ class HttpUrl(Text):
                 "Must be an absolute http(s) URL."
                 + (" or mailto: address" if self.allow_mailto else "")
             )
-        return url
+        return percent_encoded(url)
 
     def json_schema(self) -> dict:
         pattern = HTTP_URL_PATTERN
@@ -182,6 +183,25 @@ class HttpUrl(Text):
             "maxLength": URL_MAX_LENGTH,
             "description": "An absolute http(s) URL (non-ASCII characters are welcome).",
         }
+
+
+# ASCII characters a URI never holds literally (RFC 3986), and a `%` that starts no escape
+NOT_IN_URI = re.compile(r'[<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})')
+NOT_IN_URI_PATH = re.compile(r"[\[\]]")  # brackets belong to an IPv6 host only
+
+
+def percent_encoded(url: str) -> str:
+    """The URL with those characters percent-encoded, as browsers send it, so every feed,
+    sitemap and page carries a valid URI (`?x=<1>|2` → `?x=%3C1%3E%7C2`). Non-ASCII
+    characters stay: they are valid in the IRIs Atom and HTML take."""
+    netloc = urlsplit(url).netloc
+    split = url.index(netloc) + len(netloc) if netloc else 0
+    rest = NOT_IN_URI_PATH.sub(percent_escape, url[split:])
+    return NOT_IN_URI.sub(percent_escape, url[:split] + rest)
+
+
+def percent_escape(match: re.Match) -> str:
+    return f"%{ord(match.group()[0]):02X}"
 
 
 URL_MAX_LENGTH = 2000  # as schemas/html.py's is_allowed_url

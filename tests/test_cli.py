@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -192,3 +195,30 @@ def test_a_database_at_an_older_revision_names_it(tmp_path):
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     line = one_line_refusal(app, ["news", "seed"])
     assert "revision 0003" in line and "flask news migrate" in line
+
+
+@pytest.mark.parametrize(
+    "url, named",
+    [
+        # the driver-less spelling people copy from other tools: SQLAlchemy wants psycopg2
+        ("postgresql://newswire:geheim@127.0.0.1:1/newswire", "postgresql://newswire:***@"),
+        ("postgresq://newswire:geheim@127.0.0.1:1/newswire", "postgresq://newswire:***@"),
+        ("keine URL", "DATABASE_URL"),
+    ],
+)
+def test_a_database_url_that_cannot_be_opened_is_one_line_not_a_traceback(url, named):
+    """Run as an operator does, `flask news seed` in a shell: the app fails while loading."""
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi.py"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "news", "seed"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], result.stderr
+    assert "geheim" not in result.stderr

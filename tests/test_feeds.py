@@ -326,3 +326,27 @@ def test_render_functions_are_pure():
     }
     for render in (render_rss, render_atom, render_json_feed):
         assert render([article], channel) == render([article], channel)
+
+
+def test_urls_with_characters_a_uri_cannot_hold_are_percent_encoded(client, create):
+    """A link written with `<`, `|`, `"`, `[` or a lone `%` (browsers take them) reaches the
+    feeds as a valid URI: the W3C validator rejects such characters in Atom hrefs."""
+    written = 'https://example.org/a/b?x=<1>|{2}&y="3"^`\\[4]%zz#f'
+    article = create(
+        related=[{"url": written, "title": "Odd"}],
+        image={"url": "https://img.example.org/p.jpg?a=<b>", "alt": "alt"},
+        canonical_url="https://example.org/story|1",
+    )
+    encoded = "https://example.org/a/b?x=%3C1%3E%7C%7B2%7D&y=%223%22%5E%60%5C%5B4%5D%25zz#f"
+    assert article["related"][0]["url"] == encoded
+    assert article["image"]["url"] == "https://img.example.org/p.jpg?a=%3Cb%3E"
+    assert article["url"] == "https://example.org/story%7C1"
+    root = etree.fromstring(client.get("/feeds/atom.xml").data)
+    hrefs = root.xpath("//a:entry/a:link/@href", namespaces={"a": ATOM[1:-1]})
+    assert encoded in hrefs and "https://example.org/story%7C1" in hrefs
+    assert all(set(href) <= URI_CHARACTERS for href in hrefs), hrefs
+
+
+URI_CHARACTERS = set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789;/?:@&=+$.-_!~*'()%,#"
+)

@@ -290,3 +290,19 @@ def test_a_deleted_import_is_not_brought_back(runner, client, auth, files):
     assert report(again)["marktplatz.json"][0] == "unchanged"
     assert client.get(f"/v1/articles/{article_id}").status_code == 410
     assert client.get("/v1/articles").get_json()["items"] == []
+
+
+def test_a_directory_holds_article_files_whatever_the_case_of_their_suffix(runner, tmp_path):
+    """Files exported on Windows are often ARTIKEL.TXT: a folder import must not skip them."""
+    (tmp_path / "ARTIKEL.TXT").write_text("Schlagzeile\nVorspann\n\nAbsatz\n", encoding="utf-8")
+    (tmp_path / "Meldung.Json").write_text(
+        json.dumps({"headline": "JSON", "lead": "Vorspann", "body_text": "Absatz"}),
+        encoding="utf-8",
+    )
+    (tmp_path / "notes.md").write_text("# not an article\n", encoding="utf-8")
+    result = run(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert {name: outcome for name, (outcome, _) in report(result).items()} == {
+        "ARTIKEL.TXT": "created",
+        "Meldung.Json": "created",
+    }

@@ -247,3 +247,9 @@ def test_favicon_is_our_own_svg(client):
     response = client.get(href[0])
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert etree.fromstring(response.data).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+@pytest.mark.parametrize("path", ["/", "/sections/politik", "/tags/koeln", "/authors/jan"])
+def test_an_overlong_cursor_is_an_html_400_on_every_listing_page(client, path):
+    response = client.get(path + "?cursor=" + "x" * 600)
+    assert response.status_code == 400 and response.mimetype == "text/html"

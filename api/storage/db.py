@@ -22,11 +22,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
+import sqlalchemy.exc
 from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from api.storage.errors import TooSlow, Unwritable
+from api.storage.errors import TooSlow, UnusableDatabaseUrl, Unwritable
 
 ADVISORY_LOCK_KEY = 7_420_001  # any constant; the same for every Newswire process
 # PostgreSQL connections each of a process's two pools (sessions, timed reads) keeps, and how
@@ -39,7 +40,10 @@ class Database:
     """One database, SQLite or PostgreSQL, and the ways of reaching it."""
 
     def __init__(self, url: str, query_timeout: float = 5.0, sqlite_synchronous: str = "FULL"):
-        self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
+        try:
+            self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
+        except (sqlalchemy.exc.ArgumentError, ImportError) as exc:  # unknown dialect or driver
+            raise UnusableDatabaseUrl(unusable_url_reason(url, exc)) from None
         self.query_timeout = query_timeout  # seconds a `query` read may run
         self.is_postgres = self.engine.dialect.name == "postgresql"
         # the timed reads' own pool: autocommit, with PostgreSQL's statement_timeout set
@@ -143,6 +147,16 @@ class Database:
 def sqlite_paramstyle(sql: str) -> str:
     """%(name)s parameters as sqlite3 wants them, :name."""
     return re.sub(r"%\((\w+)\)s", r":\1", sql)
+
+
+def unusable_url_reason(url: str, error: Exception) -> str:
+    """One line naming the URL (password hidden) and why it cannot be opened."""
+    try:
+        name = make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return "DATABASE_URL is not a database URL (e.g. postgresql+psycopg://user@host/name)"
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return f"cannot open database {name}: {reason} (PostgreSQL: postgresql+psycopg://…)"
 
 
 def make_engine(

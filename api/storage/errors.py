@@ -23,6 +23,10 @@ class IdempotencyConflict(Exception):
     """An Idempotency-Key was reused for a different request."""
 
 
+class UnusableDatabaseUrl(ValueError):
+    """DATABASE_URL names no database SQLAlchemy can open (no such dialect or driver)."""
+
+
 class BadCursor(Exception):
     """A list cursor that this server did not sign."""
 
