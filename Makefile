@@ -35,8 +35,8 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check api schemas tests bench contract migrations deploy wsgi.py
-	$(BIN)/ruff format --check api schemas tests bench contract migrations deploy wsgi.py
+	$(BIN)/ruff check api schemas tests bench migrations deploy wsgi.py
+	$(BIN)/ruff format --check api schemas tests bench migrations deploy wsgi.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -46,7 +46,7 @@ deploy-check: $(VENV)/.runtime
 	$(BIN)/python -m deploy.check
 
 contract: $(VENV)/.dev
-	$(BIN)/python contract/run.py $(CONTRACT_ARGS)
+	$(BIN)/python tests/contract/run.py $(CONTRACT_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

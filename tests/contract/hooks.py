@@ -43,7 +43,7 @@ BLOCK = st.one_of(
 schemathesis.openapi.format("bcp47", st.sampled_from(LANGUAGES))
 schemathesis.openapi.format("html", st.lists(BLOCK, min_size=1, max_size=4).map("".join))
 
-# Draft articles made by contract/run.py for internal related items to point at.
+# Draft articles made by tests/contract/run.py for internal related items to point at.
 ANCHORS = [key for key in os.environ.get("NEWSWIRE_CONTRACT_ANCHORS", "").split(",") if key]
 IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 IMAGE = {"url": "https://example.org/bild.jpg", "alt": "Ein Bild"}

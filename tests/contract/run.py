@@ -4,7 +4,7 @@ Starts gunicorn on a free port of 127.0.0.1 with a database of its own (a tempor
 file, or a fresh PostgreSQL database when NEWSWIRE_TEST_DATABASE_URL names a server), loads
 the demo articles, creates a write token, and runs `schemathesis run` twice: once sending the
 token (every write is exercised) and once without (every write must be a 401). The settings
-(checks, phases, bounded example counts) are in contract/schemathesis.toml.
+(checks, phases, bounded example counts) are in tests/contract/schemathesis.toml.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "contract" / "schemathesis.toml"
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 BIN = Path(sys.executable).parent
 
 
@@ -90,7 +90,7 @@ def server(env: dict, port: int):
 
 
 def create_anchors(base: str, token: str) -> list[str]:
-    """Two drafts for generated internal related items to point at (contract/hooks.py)."""
+    """Two drafts for generated internal related items to point at (tests/contract/hooks.py)."""
     ids = []
     for n in (1, 2):
         body = {"headline": f"Anker {n}", "lead": "Ziel interner Verweise.", "body_text": "Text."}
