@@ -102,7 +102,7 @@ def check_freshness(stack: Stack) -> None:
     worst = max(delays)
     check(  # 1 s of s-maxage, and nginx serves through the whole of its last second
         "a write through A shows through nginx within 2 s (8 writes)",
-        worst <= 2 + POLL,
+        worst <= 2 + POLL + 0.2,  # and the time of the look that sees it
         f"min {min(delays):.2f} s, median {statistics.median(delays):.2f} s, max {worst:.2f} s",
     )
 
