@@ -233,3 +233,40 @@ def test_many_threads_read_without_exhausting_the_connection_pool(app, client, c
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_patch_is_validated_before_it_takes_the_write_lock(
+    app, client, auth, create, monkeypatch
+):
+    """Validating a PATCH (for a body, an HTML parse of up to 100,000 characters) holds no other
+    writer: a write that comes while it runs lands at once, and both edits stay. Before, the
+    merge was validated inside the write transaction, and the other writer waited."""
+    from api import articles
+
+    article = create()
+    url = f"/v1/articles/{article['id']}"
+    other = app.test_client()
+    real_load, started, landed, in_time = articles.ARTICLE_IN.load, [], [], []
+
+    def edit_meanwhile():
+        patch = {"tags": ["Nebenbei"]}
+        answer = other.patch(url, json=patch, headers={**auth, "If-Match": "*"})
+        landed.append(answer.status_code)
+
+    def load(data, **kwargs):
+        if not started:  # the first validation: another writer comes now
+            started.append(threading.Thread(target=edit_meanwhile))
+            started[0].start()
+            started[0].join(timeout=10)
+            in_time.append(list(landed))  # what had landed while this validation ran
+        return real_load(data, **kwargs)
+
+    monkeypatch.setattr(articles.ARTICLE_IN, "load", load)
+    response = client.patch(
+        url, json={"lead": "Neuer Vorspann."}, headers={**auth, "If-Match": "*"}
+    )
+    started[0].join()
+    assert in_time == [[200]], "the other writer waited for the validation"
+    assert response.status_code == 200, response.get_json()
+    now = client.get(url, headers=auth).get_json()
+    assert (now["lead"], now["tags"]) == ("Neuer Vorspann.", ["Nebenbei"])
