@@ -51,6 +51,7 @@ class LongPoll:
             return self.inner(environ, start_response)  # Flask answers the 400
         if not query["wait"]:
             return self.inner(environ, start_response)
+        start_response = unbuffered(start_response)
         head = self.store.wait_past(query["since"], query["wait"])
         if head is None:  # the wait ran out: the page at the head it waited at is empty
             if self.store.watch.latest.seq >= 0:  # else ServeCached reads the head itself
@@ -59,6 +60,16 @@ class LongPoll:
         environ[HEAD_KEY] = head
         with self.rendering[hash(query_string) % LOCKS]:
             return self.inner(environ, start_response)
+
+
+def unbuffered(start_response):
+    """start_response adding `X-Accel-Buffering: no`: a proxy in front (nginx) passes the
+    answer on as it comes rather than buffering it, as for any long-held response."""
+
+    def start(status, headers, exc_info=None):
+        return start_response(status, [*headers, ("X-Accel-Buffering", "no")], exc_info)
+
+    return start
 
 
 def init_app(app: Flask, store: Store) -> None:

@@ -5,11 +5,12 @@ recipe's shared cache honouring our headers, no proxy_ignore_headers), fills it 
 and measures with wrk, in one run: cached RSS, a cached list page and one article through the
 recipe; the same URLs through a second nginx server that proxies without a cache; and a third
 that serves the very same bytes as static files. Ratios are to the static files, at 16 and 64
-connections, with p99. Then the freshness through the recipe: how long after a write through
-app server A the change shows through nginx (8 writes), and a scheduled article after its
-instant.
+connections, with p99: each ratio is the median of interleaved rounds (--rounds, 3), in each
+of which wrk measures the static file, the recipe and the uncached proxy one after the other.
+Then the freshness through the recipe: how long after a write through app server A the change
+shows through nginx (8 writes), and a scheduled article after its instant.
 
-    .venv/bin/python bench/proxy.py [--seconds 5] [--articles 1000]
+    .venv/bin/python bench/proxy.py [--seconds 5] [--rounds 3] [--articles 200]
 """
 
 from __future__ import annotations
@@ -68,10 +69,16 @@ def fill(stack: BenchStack, n: int) -> None:
         check.write(stack, stack.app_urls[i % 2], headline=f"Artikel Nummer {i}", section="politik")
 
 
+def median_run(runs: list[dict]) -> dict:
+    """Median requests/s and p99 of interleaved rounds of one kind."""
+    return {key: statistics.median(run[key] for run in runs) for key in ("rps", "p99")}
+
+
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
     cli.add_argument("--seconds", type=int, default=5)
     cli.add_argument("--articles", type=int, default=200)
+    cli.add_argument("--rounds", type=int, default=3)
     args = cli.parse_args()
     ensure_wrk()
     print(platform_line() + " nginx in front; wrk on 127.0.0.1.\n", flush=True)
@@ -93,27 +100,32 @@ def main() -> None:
             files = f"http://127.0.0.1:{stack.static_port}/" + name.replace(" ", "-").replace(
                 ",", ""
             )
+            urls = {
+                "static": files,
+                "cached": stack.url + path,
+                "uncached": f"http://127.0.0.1:{stack.nocache_port}{path}",
+            }
             for connections in (16, 64):
-                runs = {}
-                for kind, url in (
-                    ("static", files),
-                    ("cached", stack.url + path),
-                    ("uncached", f"http://127.0.0.1:{stack.nocache_port}{path}"),
-                ):
+                for url in urls.values():
                     wrk(url, 1, connections)  # warm
-                    runs[kind] = wrk(url, args.seconds, connections)
-                rows.append((name, len(body), connections, runs))
+                rounds = [  # interleaved, so that another process's load falls on each kind
+                    {kind: wrk(url, args.seconds, connections) for kind, url in urls.items()}
+                    for _ in range(args.rounds)
+                ]
+                rows.append((name, len(body), connections, rounds))
         print(
             "| request | bytes | conns | static req/s | recipe req/s (p99 ms) | ratio"
             " | no cache req/s (p99 ms) | ratio |"
         )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for name, size, connections, runs in rows:
-            s, c, u = runs["static"], runs["cached"], runs["uncached"]
+        for name, size, connections, rounds in rows:
+            s, c, u = (median_run([r[kind] for r in rounds]) for kind in urls)
+            cached = statistics.median(r["cached"]["rps"] / r["static"]["rps"] for r in rounds)
+            uncached = statistics.median(r["uncached"]["rps"] / r["static"]["rps"] for r in rounds)
             print(
                 f"| {name} | {size:,} | {connections} | {s['rps']:,.0f}"
-                f" | {c['rps']:,.0f} ({c['p99']:.1f}) | {c['rps'] / s['rps']:.2f}"
-                f" | {u['rps']:,.0f} ({u['p99']:.1f}) | {u['rps'] / s['rps']:.2f} |",
+                f" | {c['rps']:,.0f} ({c['p99']:.1f}) | {cached:.2f}"
+                f" | {u['rps']:,.0f} ({u['p99']:.1f}) | {uncached:.2f} |",
                 flush=True,
             )
         url = stack.url + "/v1/articles?section=politik"

@@ -49,6 +49,16 @@ def test_with_changes_waiting_answers_at_once(client, create):
     assert [c["id"] for c in response.get_json()["changes"]] == [article["id"]]
 
 
+def test_a_long_poll_asks_a_proxy_not_to_buffer_it(client, create):
+    """nginx passes an answer marked `X-Accel-Buffering: no` on as it comes (deploy/nginx.conf
+    relies on it for long-polls); other pages may be buffered and cached as usual."""
+    create()
+    since = head(client)
+    assert client.get(f"/v1/changes?since={since}&wait=1").headers["X-Accel-Buffering"] == "no"
+    assert client.get("/v1/changes?since=0&wait=5").headers["X-Accel-Buffering"] == "no"
+    assert "X-Accel-Buffering" not in client.get(f"/v1/changes?since={since}").headers
+
+
 def test_no_change_answers_an_empty_page_when_the_wait_runs_out(client, create):
     create()
     since = head(client)
