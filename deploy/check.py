@@ -107,6 +107,28 @@ def check_freshness(stack: Stack) -> None:
     )
 
 
+def check_quiet_url(stack: Stack) -> None:
+    """A URL nobody asked for since its copy expired: its first reader gets the news, not the
+    expired copy (nginx must not answer with it while it refreshes it in the background)."""
+    url = stack.url + "/v1/articles?section=ruhe"
+    request(url)  # in nginx's cache, then left alone
+    article = write(stack, stack.app_urls[0], section="ruhe", headline="Ruhige Adresse")
+    time.sleep(2.5)
+    check(
+        "a write shows to the first reader of a quiet URL (2.5 s later)",
+        article["id"] in listed_ids(url),
+    )
+    auth = {"Authorization": f"Bearer {stack.token}"}
+    url = f"{stack.url}/v1/articles/{article['id']}"
+    request(url), request(url)  # the article is in nginx's cache
+    request(url, "DELETE", headers={**auth, "If-Match": "*"})
+    time.sleep(2.5)
+    statuses = [request(url)[0] for _ in range(3)]
+    check(
+        "a deleted article is gone through nginx after 2.5 s", statuses == [410] * 3, str(statuses)
+    )
+
+
 def check_scheduled(stack: Stack) -> None:
     url = stack.url + "/v1/articles?section=termine"
     instant = datetime.now(UTC) + timedelta(seconds=4)
@@ -236,6 +258,7 @@ def main() -> int:
         print(f"nginx on {stack.url}, app servers {', '.join(stack.app_urls)}", flush=True)
         check_reads_and_writes(stack)
         check_freshness(stack)
+        check_quiet_url(stack)
         check_scheduled(stack)
         check_conditional_and_gzip(stack)
         check_slow_clients(stack)
