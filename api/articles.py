@@ -211,7 +211,7 @@ class ArticleResource(MethodView):
         check = if_match_guard()
         patch = request.get_json()  # merged as sent: ArticlePatch checked it, ArticleIn will
 
-        def merged(current: dict) -> dict:  # called by the store inside its write transaction
+        def merged(current: dict) -> dict:  # called by the store, again if the article changed
             if (
                 isinstance(patch, dict)
                 and patch.get("body_text") is not None

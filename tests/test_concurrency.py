@@ -270,3 +270,35 @@ def test_a_patch_is_validated_before_it_takes_the_write_lock(
     assert response.status_code == 200, response.get_json()
     now = client.get(url, headers=auth).get_json()
     assert (now["lead"], now["tags"]) == ("Neuer Vorspann.", ["Nebenbei"])
+
+
+def test_a_patch_validated_outside_the_lock_sees_a_related_draft_deleted_meanwhile(
+    app, client, auth, create, monkeypatch
+):
+    """An article related to a draft loses that item when the draft is deleted, and nothing a
+    reader sees changes (a draft's item shows nothing), so its version stays. A PATCH of
+    another field that was validated before the deletion must still land, on what the article
+    holds now, not fail on the related item it did not touch."""
+    from api import articles
+
+    draft = create(status="draft", headline="Ein Entwurf")
+    article = create(related=[{"article": draft["id"]}])
+    url = f"/v1/articles/{article['id']}"
+    etag = client.get(url, headers=auth).headers["ETag"]
+    other = app.test_client()
+    real_load, deleted = articles.ARTICLE_IN.load, []
+
+    def load(data, **kwargs):
+        if not deleted:  # the first validation: the draft is deleted now
+            answer = other.delete(f"/v1/articles/{draft['id']}", headers={**auth, "If-Match": "*"})
+            deleted.append(answer.status_code)
+        return real_load(data, **kwargs)
+
+    monkeypatch.setattr(articles.ARTICLE_IN, "load", load)
+    response = client.patch(
+        url, json={"lead": "Neuer Vorspann."}, headers={**auth, "If-Match": etag}
+    )
+    assert deleted == [204]
+    assert response.status_code == 200, response.get_json()
+    now = client.get(url, headers=auth).get_json()
+    assert (now["lead"], now["related"]) == ("Neuer Vorspann.", [])

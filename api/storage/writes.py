@@ -103,18 +103,21 @@ def patch_article(
 
     The merge (which validates, HTML parse included) runs first on a read outside the lock, so
     that a long body holds no other writer; the write transaction, under the lock every writer
-    takes, reads the article again and merges anew only if it changed meanwhile. So two edits
-    of different fields (even with `If-Match: *`) both stay.
+    takes, reads the article again and merges anew if its input form changed meanwhile. So two
+    edits of different fields (even with `If-Match: *`) both stay. (Not the version: deleting
+    a draft drops it from the related items of the articles naming it, whose versions stay,
+    since readers saw nothing of it.)
     """
     with db.reading() as session:
         seen = find(session, article_id)
         check_etag(as_sent(seen, base_url))
-        seen_as, data = (seen.id, seen.version), merge(input_form(seen))
+    seen_as = (seen.id, input_form(seen))
+    data = merge(input_form(seen))  # merge may change the dict it is given
     now = utcnow()
     with db.writing() as session:
         article = find(session, article_id)
         check_etag(as_sent(article, base_url))
-        if (article.id, article.version) != seen_as:  # written meanwhile: merge that version
+        if (article.id, input_form(article)) != seen_as:  # written meanwhile: merge that
             data = merge(input_form(article))
         apply(session, article, data, now, default_language)
         settle(session, article, now)
