@@ -6,6 +6,7 @@ from flask import Response, abort, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import jsonbody
 from api.articles import render_json
 from api.auth import current_token_id
 from api.openapi import operation
@@ -19,6 +20,7 @@ blp = Blueprint(
     url_prefix="/v1/webhooks",
     description="Webhooks: every change POSTed to a URL, signed per Standard Webhooks.",
 )
+blp.ARGUMENTS_PARSER = jsonbody.PARSER  # before the routes below read it
 
 WEBHOOK_OUT = WebhookOut()
 

@@ -63,3 +63,26 @@ def test_integer_of_thousands_of_digits_is_422_in_a_patch_and_nested(
 def test_ordinary_numbers_are_still_read_as_numbers(client, auth, article_data):
     response = post(client, auth, with_field(article_data, "headline", "12345"))
     assert "Not a valid string" in assert_problem(response, 422)["errors"]["headline"][0]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "/v1/webhooks", '{"url": ' + HUGE + "}", "url"),
+        (
+            "post",
+            "/v1/webhooks",
+            '{"url": "https://example.org/hook", "since": ' + HUGE + "}",
+            "since",
+        ),
+        ("patch", "/v1/webhooks/1", '{"enabled": ' + HUGE + "}", "enabled"),
+    ],
+    ids=["post-url", "post-since", "patch-enabled"],
+)
+def test_integer_of_thousands_of_digits_is_422_for_webhooks_too(
+    client, auth, method, path, body, field
+):
+    response = getattr(client, method)(
+        path, data=body, headers=auth, content_type="application/json"
+    )
+    assert field in assert_problem(response, 422)["errors"]
