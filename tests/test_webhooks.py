@@ -144,6 +144,19 @@ def test_register_list_reenable_and_delete(hook_app, client, auth, receiver):
     assert client.delete(f"/v1/webhooks/{hook['id']}", headers=auth).status_code == 404
 
 
+@pytest.mark.parametrize("hook_id", ["a%00b", "%00", "x" * 300])
+def test_an_id_no_hook_can_have_is_404(client, auth, hook_id):
+    """On PostgreSQL a NUL in the id was a 500 (text cannot hold it)."""
+    url = f"/v1/webhooks/{hook_id}"
+    for response in (
+        client.get(url, headers=auth),
+        client.patch(url, json={"enabled": True}, headers=auth),
+        client.delete(url, headers=auth),
+    ):
+        assert response.status_code == 404
+        assert response.content_type == "application/problem+json"
+
+
 def test_webhooks_need_a_token(client):
     assert client.get("/v1/webhooks").status_code == 401
     response = client.post("/v1/webhooks", json={"url": "https://example.org/hook"})

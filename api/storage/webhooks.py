@@ -97,7 +97,14 @@ def create(db: Database, url: str, description: str | None, since: int | None) -
     return {**public(hook), "secret": hook.secret}
 
 
+def could_be_id(hook_id: str) -> bool:
+    """Whether a hook may have this id: PostgreSQL would refuse a NUL in it (a 500)."""
+    return len(hook_id) <= 36 and "\x00" not in hook_id
+
+
 def find(db: Database, hook_id: str) -> Webhook | None:
+    if not could_be_id(hook_id):
+        return None
     with db.reading() as session:
         return session.get(Webhook, hook_id)
 
@@ -113,12 +120,16 @@ def enabled_ids(db: Database) -> list[str]:
 
 
 def remove(db: Database, hook_id: str) -> bool:
+    if not could_be_id(hook_id):
+        return False
     with db.engine.begin() as conn:
         return conn.execute(delete(Webhook).where(Webhook.id == hook_id)).rowcount == 1
 
 
 def enable(db: Database, hook_id: str) -> bool:
     """Enable a hook again, with a clean slate of failures; it resumes at its position."""
+    if not could_be_id(hook_id):
+        return False
     with db.engine.begin() as conn:
         result = conn.execute(
             update(Webhook)
@@ -135,6 +146,8 @@ def enable(db: Database, hook_id: str) -> bool:
 
 
 def disable(db: Database, hook_id: str, reason: str) -> bool:
+    if not could_be_id(hook_id):
+        return False
     with db.engine.begin() as conn:
         result = conn.execute(
             update(Webhook)
