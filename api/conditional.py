@@ -23,8 +23,14 @@ def if_none_match(header: str, etag: str) -> bool:
 
 
 def if_match(header: str, etag: str) -> bool:
-    """Whether If-Match names this ETag (strong comparison: a weak tag never matches)."""
-    return parse_etags(header).contains(unquote_etag(etag)[0])
+    """Whether If-Match names this ETag, in its own form or as W/"…".
+
+    Newswire sends strong ETags only, each a hash of the bytes it describes, but a proxy that
+    compresses answers (nginx's gzip, most CDNs) hands them on weakened, and a client that read
+    through it can only send that back. A weak tag holding the current hash still means the
+    client edited the current bytes, so it matches; any older hash is still a 412.
+    """
+    return parse_etags(header).contains_weak(unquote_etag(etag)[0])
 
 
 def is_fresh(environ: dict, etag: str, last_modified) -> bool:

@@ -80,6 +80,14 @@ def check_reads_and_writes(stack: Stack) -> None:
     check(
         "a write through A is served by B at once", article["id"] in listed_ids(b + "/v1/articles")
     )
+    long = write(stack, stack.url, headline="Lang", body_text="Ein langer Absatz. " * 100)
+    url = f"{stack.url}/v1/articles/{long['id']}"
+    _, headers, _ = request(url, headers={"Accept-Encoding": "gzip"})  # nginx weakens its ETag
+    status = request(
+        url, "PATCH", {"lead": "Durch nginx bearbeitet."},
+        {"Authorization": f"Bearer {stack.token}", "If-Match": headers.get("ETag", "")},
+    )[0]  # fmt: skip
+    check("an edit through nginx with the ETag read through it (gzip)", status == 200, str(status))
     drafts = write(stack, stack.url, headline="Entwurf", status="draft")
     hidden = request(f"{stack.url}/v1/articles/{drafts['id']}")[0]
     auth = {"Authorization": f"Bearer {stack.token}"}

@@ -236,6 +236,22 @@ def test_put_replaces_and_needs_if_match(client, auth, create, article_data):
     assert client.get(url).get_json()["headline"] == "Ersetzt"
 
 
+def test_if_match_takes_the_etag_as_a_compressing_proxy_hands_it_on(client, auth, create):
+    """nginx's gzip (and CDNs that compress) turn the ETag weak: W/"…". A client that read the
+    article through such a proxy can only send that form back, and its edit must land; a
+    weak form of an older ETag is still 412."""
+    article = create()
+    url = f"/v1/articles/{article['id']}"
+    weak = "W/" + client.get(url).headers["ETag"]
+    edit = {"lead": "Durch den Proxy gelesen."}
+    response = client.patch(url, json=edit, headers={**auth, "If-Match": weak})
+    assert response.status_code == 200, response.get_json()
+    again = client.patch(url, json={"lead": "Verloren"}, headers={**auth, "If-Match": weak})
+    assert again.status_code == 412
+    weak = "W/" + response.headers["ETag"]
+    assert client.delete(url, headers={**auth, "If-Match": weak}).status_code == 204
+
+
 def test_patch_is_a_json_merge_patch(client, auth, create):
     article = create(image={"url": "https://example.org/a.jpg", "alt": "Ein Bild"})
     url = f"/v1/articles/{article['id']}"
