@@ -49,7 +49,10 @@ def helpers() -> dict:
 
 def page(template: str, status: int = 200, **context) -> Response:
     html = render_template(template, feeds=feed_urls(), config=current_app.config, **context)
-    return Response(html, status=status, mimetype="text/html")
+    response = Response(html, status=status, mimetype="text/html")
+    if status >= 400:  # like every problem+json answer: a cache keeps no error
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def listing(query: dict, heading=lambda articles: None) -> Response:

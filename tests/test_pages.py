@@ -63,6 +63,23 @@ def test_unknown_or_draft_article_page_is_html_404(client, create):
         assert response.mimetype == "text/html"
 
 
+def test_an_html_error_page_is_never_stored(client, auth, create):
+    """Like every problem+json answer: a CDN that keeps a 404 without Cache-Control (Fastly
+    does, for an hour) would show a scheduled article's page as missing long after its instant."""
+    scheduled = create(published_at="2099-01-01T00:00:00Z")
+    gone = create()
+    client.delete(f"/v1/articles/{gone['id']}", headers={**auth, "If-Match": "*"})
+    for path, status in (
+        (f"/articles/{scheduled['slug']}", 404),
+        (f"/articles/{gone['slug']}", 410),
+        ("/tags/gibt-es-nicht", 404),
+        ("/?cursor=abc", 400),
+    ):
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert response.headers.get("Cache-Control") == "no-store", path
+
+
 # --- metadata for crawlers and link previews -------------------------------------------------
 
 
