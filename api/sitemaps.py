@@ -160,10 +160,11 @@ def day_sitemap(day: str):
         moment = None
     if moment is None:
         abort(404)
-    query = {
-        "published_after": moment - timedelta(microseconds=1),  # the filter is exclusive
-        "published_before": moment + timedelta(days=1),
-    }
+    query = {}  # the day's window; a bound past the calendar's ends (year 1, 9999) is left out
+    if moment > datetime.min.replace(tzinfo=UTC):
+        query["published_after"] = moment - timedelta(microseconds=1)  # the filter is exclusive
+    if moment.date() < date.max:
+        query["published_before"] = moment + timedelta(days=1)
     articles = list(visible_articles(query, MAX_URLS))
     if not articles:
         abort(404)

@@ -185,6 +185,19 @@ def test_unknown_day_sitemaps_are_404(client, create, path):
     assert client.get(path).status_code == 404
 
 
+def test_the_first_and_last_days_of_the_calendar(client, create):
+    """Their day's window reaches past what a datetime holds: it was a 500, for anyone. An
+    article may be dated on the first day, and that day's sitemap lists it."""
+    first = create(published_at="0001-01-01T00:00:00Z")
+    index = valid(client.get("/sitemap.xml"), "siteindex.xsd")
+    assert "http://localhost/sitemaps/articles-0001-01-01.xml" in [
+        loc.text for loc in index.findall(f"{SM}sitemap/{SM}loc")
+    ]
+    day = valid(client.get("/sitemaps/articles-0001-01-01.xml"), "sitemap.xsd")
+    assert [loc.text for loc in day.findall(f"{SM}url/{SM}loc")] == [first["url"]]
+    assert client.get("/sitemaps/articles-9999-12-31.xml").status_code == 404
+
+
 def test_empty_site_has_well_formed_sitemaps(client):
     index = etree.fromstring(client.get("/sitemap.xml").data)
     assert index.tag == f"{SM}sitemapindex" and len(index) == 0
