@@ -1,9 +1,11 @@
 """`make deploy-check`: the production set (deploy/stack.py) checked end to end, as users meet it.
 
 Starts PostgreSQL's database, two app servers, the delivery process and nginx on loopback
-ports, then checks: reads and writes through nginx; a write through one app server served by
-the other and through nginx within 2 s (the distribution over 8 writes is printed); a
-scheduled article through nginx within 1 s of its instant; 304s; gzip that decodes to the same
+ports, then checks: reads and writes through nginx (an edit with the weak ETag nginx's gzip
+hands on included); a write through one app server served by the other and through nginx
+within 2 s (the distribution over 8 writes is printed); the first reader of a URL left alone
+since its copy expired gets the news, and a deleted article leaves the cache; a scheduled
+article through nginx within 1 s of its instant; 304s; gzip that decodes to the same
 bytes; 200 slow clients absorbed; a long-poll through nginx woken by a write through another
 server; a webhook delivered once. Exits non-zero when any check fails.
 """
