@@ -92,22 +92,32 @@ ALLOWED_SPACES = (
 )
 FORBIDDEN_CLASS = char_class(*FORBIDDEN)
 SPACE_CLASS = char_class(*ALLOWED_SPACES, (0x0D, 0x0D))  # with CR, which is forbidden alone
-ANY_CHAR = rf"(?:\r\n|[^{FORBIDDEN_CLASS}])"  # CRLF is read as a line break; a lone CR is refused
+# A character, and a space, of text in a body: CRLF is read as a line break (`check_text`), a
+# lone CR is refused.
+ANY_CHAR = rf"(?:\r\n|[^{FORBIDDEN_CLASS}])"
 SPACE = rf"(?:\r\n|[{char_class(*ALLOWED_SPACES)}])"
+# The same in a query string, where api/querystring.py refuses every FORBIDDEN character before
+# a field reads the value: the CR of a CRLF too.
+QUERY_CHAR = rf"[^{FORBIDDEN_CLASS}]"
+QUERY_SPACE = rf"[{char_class(*ALLOWED_SPACES)}]"
 NON_SPACE = rf"[^{SPACE_CLASS}{FORBIDDEN_CLASS}]"
 # the same, and the lone surrogates that only a Python string can hold, for `forbidden_character`
 FORBIDDEN_SEARCH = re.compile(f"[{FORBIDDEN_CLASS}\ud800-\udfff]")
 
 
-def trimmed_text_pattern(multiline: bool) -> str:
+def trimmed_text_pattern(multiline: bool, in_query: bool = False) -> str:
     """Text with a character other than whitespace; on one line once trimmed, unless multiline.
 
     The length is left to maxLength: a count in the pattern ("1 to 200 once trimmed") would be
     exact but makes regex engines and test generators crawl; padding beyond maxLength is the one
     thing the server accepts that the document does not.
     """
-    inner = ANY_CHAR if multiline else rf"[^\n{FORBIDDEN_CLASS}]"
-    return rf"^{SPACE}*{NON_SPACE}(?:{inner}*{NON_SPACE})?{SPACE}*$"
+    space = QUERY_SPACE if in_query else SPACE
+    if multiline:
+        inner = QUERY_CHAR if in_query else ANY_CHAR
+    else:
+        inner = rf"[^\n{FORBIDDEN_CLASS}]"
+    return rf"^{space}*{NON_SPACE}(?:{inner}*{NON_SPACE})?{space}*$"
 
 
 class Text(fields.String):
@@ -120,8 +130,14 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return check_text(super()._deserialize(value, attr, data, **kwargs))
 
+    @property
+    def in_query(self) -> bool:
+        """Whether the field reads a query string: its schema says so in `Meta.query_string`
+        (schemas/query.py), and the document's pattern then leaves out the CR of a CRLF."""
+        return bool(getattr(getattr(self.root, "Meta", None), "query_string", False))
+
     def json_schema(self) -> dict:
-        return {"pattern": rf"^{ANY_CHAR}*$"}
+        return {"pattern": rf"^{QUERY_CHAR if self.in_query else ANY_CHAR}*$"}
 
 
 class PlainText(Text):
@@ -149,7 +165,7 @@ class PlainText(Text):
     def json_schema(self) -> dict:
         kind = "Multi-line" if self.multiline else "One-line"
         return {
-            "pattern": trimmed_text_pattern(self.multiline),
+            "pattern": trimmed_text_pattern(self.multiline, self.in_query),
             "minLength": self.min_length,
             "maxLength": self.max_length,
             "description": f"{kind} plain text, at most {self.max_length} characters, and at"

@@ -11,6 +11,7 @@ from schemas.search import RANKED, SearchText
 class QuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE  # unknown query parameters are ignored, as on most public APIs
+        query_string = True  # text fields document what api/querystring.py lets through
 
 
 class FormatQuery(QuerySchema):
