@@ -280,6 +280,28 @@ class LanguageTag(Text):
         }
 
 
+class JsonInteger(fields.Integer):
+    """An integer in a JSON body, as JSON Schema's `integer` says: 5 (or 5.0), never "5", 5.5 or
+    true, which marshmallow's Integer would read as 5, 5 and 1."""
+
+    def _validated(self, value) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false in a JSON body, as JSON Schema's `boolean` says: never 0, 1, "true" or
+    "yes", which marshmallow's Boolean would take."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
 class Rfc3339DateTime(fields.Field):
     """RFC 3339 with a time-zone offset in; UTC with `Z` out."""
 
