@@ -39,7 +39,7 @@ class ArticleListQuery(FormatQuery):
         validate=validate.OneOf(["published", "relevance"]),
         load_default="published",
         metadata={
-            "description": "published: newest first. relevance (with q): the best matches among"
+            "description": "published: newest first. relevance (needs q): the best matches among"
             f" the newest {RANKED:,}, headline above lead above body."
         },
     )

@@ -2,8 +2,9 @@
 
 JSON Schema cannot say "a registered BCP 47 tag", "HTML within the allowlist", "tags unique by
 their slug", "an internal related item names an article that exists", "a cursor is one the
-server issued", "an Idempotency-Key is used once per request body" or "a webhook's host
-resolves to public addresses only"; the document says each in a description. These hooks teach
+server issued", "an Idempotency-Key is used once per request body", "a webhook's host
+resolves to public addresses only", "q has at least one word to search for" or "sort=relevance
+needs q"; the document says each in a description. These hooks teach
 the generator those rules for the requests it means to be valid, so that a rejection of such a
 request is a real disagreement between the document and the server. Requests meant to be
 invalid are left alone.
@@ -28,6 +29,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from api.openapi import IDEMPOTENCY_KEY_PATTERN
 from schemas.fields import LANGUAGE_SHAPE, SafeHtml, tag_slug
+from schemas.search import SearchText
 
 LANGUAGES = ["de", "de-AT", "de-CH", "en", "en-GB", "en-US", "fr", "it", "es-419", "sr-Latn"]
 WORDS = st.from_regex(r"[A-Za-zÄÖÜäöüß0-9][A-Za-zÄÖÜäöüß0-9 ,.!?'()-]{0,40}", fullmatch=True)
@@ -105,6 +107,19 @@ def public_url(url):
     return public if len(public) <= URL_MAX_LENGTH else f"https://{PUBLIC_HOST}/hook"
 
 
+SEARCHES = ["Haushalt", '"Stadtrat beschließt"', "Haushalt OR Schule", "Stadtrat -Schule"]
+
+
+def searchable(q):
+    """A q the search box takes (at least one word, not too many): the one generated, or one of
+    SEARCHES in its place."""
+    try:
+        SearchText().deserialize(q)
+        return q
+    except ValidationError:
+        return SEARCHES[len(q) % len(SEARCHES)] if isinstance(q, str) else SEARCHES[0]
+
+
 def short_wait(value):
     """A valid long-poll wait, at most a second."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
@@ -130,6 +145,10 @@ def map_case(context, case):
         query = {k: v for k, v in query.items() if k != "cursor"}  # only a next_cursor is one
         if "language" in query:
             query["language"] = registered_language(query["language"])
+        if "q" in query:
+            query["q"] = searchable(query["q"])
+        elif query.get("sort") == "relevance":
+            query["q"] = SEARCHES[0]
         case.query = query
     if operation_id == "listChanges" and isinstance(case.query, dict) and "wait" in case.query:
         # whatever else the request means to test; a wait out of range stays as it is
