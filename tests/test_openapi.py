@@ -75,6 +75,19 @@ def test_edits_take_if_match_and_reads_if_none_match(spec):
     assert set(create["responses"]["201"]["headers"]) >= {"Location", "ETag"}
 
 
+def test_a_new_webhook_links_to_what_can_be_done_with_it(spec):
+    """So that Schemathesis' stateful phase (make contract) reaches the hook it created."""
+    created = spec["paths"]["/v1/webhooks"]["post"]["responses"]["201"]
+    assert created["headers"] == {"Location": {"$ref": "#/components/headers/Location"}}
+    assert {link["operationId"] for link in created["links"].values()} == {
+        "getWebhook",
+        "patchWebhook",
+        "deleteWebhook",
+    }
+    for link in created["links"].values():
+        assert link["parameters"] == {"hook_id": "$response.body#/id"}
+
+
 def test_patch_is_a_merge_patch_with_every_field_optional(spec):
     body = spec["paths"]["/v1/articles/{key}"]["patch"]["requestBody"]["content"]
     assert list(body) == ["application/merge-patch+json"]
