@@ -112,7 +112,7 @@ HEADERS = {
         "schema": {"type": "string"},
     },
     "Location": {
-        "description": "The new article's URL.",
+        "description": "The URL of what was created (the article, the webhook).",
         "schema": {"type": "string"},
         "required": True,
     },
@@ -350,4 +350,16 @@ def article_links(key: str) -> dict:
             "operationId": "deleteArticle",
             "parameters": {"key": key, "header.If-Match": etag},
         },
+    }
+
+
+def webhook_links(hook_id: str) -> dict:
+    """Where a new webhook leads: read it, enable or disable it, remove it."""
+    return {
+        name: {"operationId": operation_id, "parameters": {"hook_id": hook_id}}
+        for name, operation_id in [
+            ("GetWebhook", "getWebhook"),
+            ("PatchWebhook", "patchWebhook"),
+            ("DeleteWebhook", "deleteWebhook"),
+        ]
     }

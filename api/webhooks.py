@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from api import jsonbody
 from api.articles import render_json
 from api.auth import current_token_id
-from api.openapi import operation
+from api.openapi import headers, operation, webhook_links
 from api.store import get_store
 from api.urls import base_url
 from schemas.webhooks import WebhookCreated, WebhookIn, WebhookList, WebhookOut, WebhookPatch
@@ -48,8 +48,18 @@ class Webhooks(MethodView):
         return json_response({"webhooks": WEBHOOK_OUT.dump(hooks, many=True)})
 
     @blp.arguments(WebhookIn)
-    @blp.response(201, WebhookCreated)
-    @blp.doc(**operation("createWebhook", 400, 401, 415, 422, token="required"))
+    @blp.response(201, WebhookCreated, headers=headers("Location"))
+    @blp.doc(
+        **operation(
+            "createWebhook",
+            400,
+            401,
+            415,
+            422,
+            token="required",
+            links={201: webhook_links("$response.body#/id")},
+        )
+    )
     def post(self, data):
         """Register a webhook; the answer carries its signing secret, shown only this once"""
         hook = get_store().create_webhook(data["url"], data.get("description"), data.get("since"))

@@ -92,22 +92,43 @@ ALLOWED_SPACES = (
 )
 FORBIDDEN_CLASS = char_class(*FORBIDDEN)
 SPACE_CLASS = char_class(*ALLOWED_SPACES, (0x0D, 0x0D))  # with CR, which is forbidden alone
-ANY_CHAR = rf"(?:\r\n|[^{FORBIDDEN_CLASS}])"  # CRLF is read as a line break; a lone CR is refused
+# A character, and a space, of text in a body: CRLF is read as a line break (`check_text`), a
+# lone CR is refused.
+ANY_CHAR = rf"(?:\r\n|[^{FORBIDDEN_CLASS}])"
 SPACE = rf"(?:\r\n|[{char_class(*ALLOWED_SPACES)}])"
+# The same in a query string, where api/querystring.py refuses every FORBIDDEN character before
+# a field reads the value: the CR of a CRLF too.
+QUERY_CHAR = rf"[^{FORBIDDEN_CLASS}]"
+QUERY_SPACE = rf"[{char_class(*ALLOWED_SPACES)}]"
 NON_SPACE = rf"[^{SPACE_CLASS}{FORBIDDEN_CLASS}]"
 # the same, and the lone surrogates that only a Python string can hold, for `forbidden_character`
 FORBIDDEN_SEARCH = re.compile(f"[{FORBIDDEN_CLASS}\ud800-\udfff]")
 
 
-def trimmed_text_pattern(multiline: bool) -> str:
+def one_group(pattern: str) -> str:
+    """The pattern as one capturing group, which matches the same strings.
+
+    For `make contract`: Schemathesis rewrites a pattern it can take apart, folding maxLength into
+    its repetitions (`^(?:…){0,100000}$`), and its regex engine takes seconds to compile such a
+    repetition of these Unicode classes, again for every schema it builds around it (a run took
+    over ten times as long). A pattern that is one group it leaves as written.
+    """
+    return f"({pattern})"
+
+
+def trimmed_text_pattern(multiline: bool, in_query: bool = False) -> str:
     """Text with a character other than whitespace; on one line once trimmed, unless multiline.
 
     The length is left to maxLength: a count in the pattern ("1 to 200 once trimmed") would be
     exact but makes regex engines and test generators crawl; padding beyond maxLength is the one
     thing the server accepts that the document does not.
     """
-    inner = ANY_CHAR if multiline else rf"[^\n{FORBIDDEN_CLASS}]"
-    return rf"^{SPACE}*{NON_SPACE}(?:{inner}*{NON_SPACE})?{SPACE}*$"
+    space = QUERY_SPACE if in_query else SPACE
+    if multiline:
+        inner = QUERY_CHAR if in_query else ANY_CHAR
+    else:
+        inner = rf"[^\n{FORBIDDEN_CLASS}]"
+    return one_group(rf"^{space}*{NON_SPACE}(?:{inner}*{NON_SPACE})?{space}*$")
 
 
 class Text(fields.String):
@@ -120,8 +141,14 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return check_text(super()._deserialize(value, attr, data, **kwargs))
 
+    @property
+    def in_query(self) -> bool:
+        """Whether the field reads a query string: its schema says so in `Meta.query_string`
+        (schemas/query.py), and the document's pattern then leaves out the CR of a CRLF."""
+        return bool(getattr(getattr(self.root, "Meta", None), "query_string", False))
+
     def json_schema(self) -> dict:
-        return {"pattern": rf"^{ANY_CHAR}*$"}
+        return {"pattern": one_group(rf"^{QUERY_CHAR if self.in_query else ANY_CHAR}*$")}
 
 
 class PlainText(Text):
@@ -149,7 +176,7 @@ class PlainText(Text):
     def json_schema(self) -> dict:
         kind = "Multi-line" if self.multiline else "One-line"
         return {
-            "pattern": trimmed_text_pattern(self.multiline),
+            "pattern": trimmed_text_pattern(self.multiline, self.in_query),
             "minLength": self.min_length,
             "maxLength": self.max_length,
             "description": f"{kind} plain text, at most {self.max_length} characters, and at"
@@ -179,7 +206,7 @@ class HttpUrl(Text):
         if self.allow_mailto:
             pattern = rf"(?:{pattern}|^[Mm][Aa][Ii][Ll][Tt][Oo]:{URL_CHAR}+$)"
         return {
-            "pattern": pattern,
+            "pattern": one_group(pattern),
             "maxLength": URL_MAX_LENGTH,
             "description": "An absolute http(s) URL (non-ASCII characters are welcome).",
         }
@@ -264,6 +291,28 @@ class LanguageTag(Text):
         }
 
 
+class JsonInteger(fields.Integer):
+    """An integer in a JSON body, as JSON Schema's `integer` says: 5 (or 5.0), never "5", 5.5 or
+    true, which marshmallow's Integer would read as 5, 5 and 1."""
+
+    def _validated(self, value) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false in a JSON body, as JSON Schema's `boolean` says: never 0, 1, "true" or
+    "yes", which marshmallow's Boolean would take."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
 class Rfc3339DateTime(fields.Field):
     """RFC 3339 with a time-zone offset in; UTC with `Z` out."""
 
@@ -318,7 +367,7 @@ class SafeHtml(Text):
         return {
             "format": "html",
             "contentMediaType": "text/html",
-            "pattern": rf"^{ANY_CHAR}*$",
+            "pattern": one_group(rf"^{ANY_CHAR}*$"),
             "maxLength": self.max_length,
             "description": "An HTML fragment of these elements only: "
             + " ".join(sorted(ALLOWED_ELEMENTS))

@@ -11,6 +11,7 @@ from schemas.search import RANKED, SearchText
 class QuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE  # unknown query parameters are ignored, as on most public APIs
+        query_string = True  # text fields document what api/querystring.py lets through
 
 
 class FormatQuery(QuerySchema):
@@ -38,7 +39,7 @@ class ArticleListQuery(FormatQuery):
         validate=validate.OneOf(["published", "relevance"]),
         load_default="published",
         metadata={
-            "description": "published: newest first. relevance (with q): the best matches among"
+            "description": "published: newest first. relevance (needs q): the best matches among"
             f" the newest {RANKED:,}, headline above lead above body."
         },
     )

@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from api.outbound import Refused, checked_address
-from schemas.fields import HttpUrl, PlainText, Rfc3339DateTime
+from schemas.fields import HttpUrl, JsonBoolean, JsonInteger, PlainText, Rfc3339DateTime
 
 
 class WebhookIn(Schema):
@@ -19,11 +19,12 @@ class WebhookIn(Schema):
         },
     )
     description = PlainText(200)
-    since = fields.Integer(
+    since = JsonInteger(
         validate=validate.Range(0, 2**63 - 1),
         metadata={
             "description": "Deliver the changes after this seq (default: the current"
-            " head, so only what changes from now on)."
+            " head, so only what changes from now on). A seq beyond the head is kept as"
+            " given: delivery starts with the first change after it."
         },
     )
 
@@ -36,7 +37,7 @@ class WebhookIn(Schema):
 
 
 class WebhookPatch(Schema):
-    enabled = fields.Boolean(
+    enabled = JsonBoolean(
         required=True, metadata={"description": "true enables a disabled hook again."}
     )
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import jsonschema
 import pytest
+from hypothesis import example as case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 from openapi_spec_validator import validate
 
+from api.querystring import BadQueryString, decode
 from schemas.article import ArticleIn, ArticlePatch
-from schemas.fields import HttpUrl, PlainText
+from schemas.fields import HttpUrl, PlainText, Text
+from schemas.query import ArchiveQuery, ArticleListQuery, ChangesQuery, FeedQuery
 
 
 @pytest.fixture
@@ -69,6 +73,19 @@ def test_edits_take_if_match_and_reads_if_none_match(spec):
     create = spec["paths"]["/v1/articles"]["post"]
     assert {"$ref": "#/components/parameters/IdempotencyKey"} in create["parameters"]
     assert set(create["responses"]["201"]["headers"]) >= {"Location", "ETag"}
+
+
+def test_a_new_webhook_links_to_what_can_be_done_with_it(spec):
+    """So that Schemathesis' stateful phase (make contract) reaches the hook it created."""
+    created = spec["paths"]["/v1/webhooks"]["post"]["responses"]["201"]
+    assert created["headers"] == {"Location": {"$ref": "#/components/headers/Location"}}
+    assert {link["operationId"] for link in created["links"].values()} == {
+        "getWebhook",
+        "patchWebhook",
+        "deleteWebhook",
+    }
+    for link in created["links"].values():
+        assert link["parameters"] == {"hook_id": "$response.body#/id"}
 
 
 def test_patch_is_a_merge_patch_with_every_field_optional(spec):
@@ -148,3 +165,68 @@ def accepts(field, value) -> bool:
         return True
     except ValidationError:
         return False
+
+
+def query_text_fields():
+    """(name, field) of every text field the query-string schemas read, list items included."""
+    for schema in (ArticleListQuery(), FeedQuery(), ArchiveQuery(), ChangesQuery()):
+        for name, field in schema.fields.items():
+            field = getattr(field, "inner", field)
+            if isinstance(field, Text):
+                yield field.data_key or name, field
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=6))
+@case("Haushalt\r\n")
+@case("\r\nHaushalt")
+@case("Haus\rhalt")
+@case(" Haushalt\t\n")
+def test_query_patterns_say_what_the_query_string_lets_through(text):
+    """A query parameter's pattern matches only what api/querystring.py lets through, and for
+    plain text exactly what the field takes too: unlike a body, a query string may not carry
+    the CR of a CRLF. (A slug's length, a language's registration and q's search syntax are
+    stated in words.)"""
+    fields = list(query_text_fields())
+    assert {"q", "author", "tag", "section", "language"} <= {name for name, _ in fields}
+    for name, field in fields:
+        matches = re.fullmatch(field.json_schema()["pattern"], text) is not None
+        if isinstance(field, PlainText):
+            assert matches == accepted_in_query(name, field, text), (name, text)
+        elif matches:
+            assert passes_query_string(name, text), (name, text)
+
+
+def passes_query_string(name: str, text: str) -> bool:
+    try:
+        return decode(urlencode({name: text})) == ((name, text),)
+    except BadQueryString:
+        return False
+
+
+def accepted_in_query(name: str, field: PlainText, text: str) -> bool:
+    try:
+        PlainText._deserialize(field, text, name, {})  # its text rules, without q's syntax
+    except ValidationError:
+        return False
+    return passes_query_string(name, text)
+
+
+def test_a_crlf_is_text_in_a_body_but_refused_in_a_query_string(spec, client, auth, article_data):
+    """The document says so for every text query parameter, as the server answers."""
+    for path in ("/v1/articles", "/feeds/atom.xml"):
+        for parameter in spec["paths"][path]["get"]["parameters"]:
+            schema = parameter.get("schema", {})
+            pattern = schema.get("pattern") or schema.get("items", {}).get("pattern")
+            if pattern and parameter["name"] in ("q", "author", "tag"):
+                assert re.search(pattern, "Haushalt") and not re.search(pattern, "Haushalt\r\n")
+                answer = client.get(path, query_string={parameter["name"]: "Haushalt\r\n"})
+                assert answer.status_code == 400, (path, parameter["name"])
+                assert parameter["name"] in answer.get_json()["errors"]
+    headline = spec["components"]["schemas"]["ArticleIn"]["properties"]["headline"]["pattern"]
+    assert re.search(headline, "Haushalt\r\n")
+    created = client.post(
+        "/v1/articles", json={**article_data, "headline": "Haushalt\r\n"}, headers=auth
+    )
+    assert created.status_code == 201
+    assert created.get_json()["headline"] == "Haushalt"

@@ -176,6 +176,7 @@ def test_webhooks_need_a_token(client):
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
         "http://0.0.0.0/hook",
+        "HTTP://0",  # 0.0.0.0 too, and a scheme in capitals is still http
     ],
 )
 def test_a_private_address_is_refused(client, auth, url):
@@ -190,6 +191,53 @@ def test_only_http_urls_are_taken(client, auth, url):
     response = client.post("/v1/webhooks", json={"url": url}, headers=auth)
     assert response.status_code == 422
     assert "url" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("since", ["5", 5.5, True, None, [5]])
+def test_since_is_a_json_integer(client, auth, since):
+    """As the document's `integer`: no string of digits, fraction or boolean read as one."""
+    response = client.post(
+        "/v1/webhooks", json={"url": "https://1.1.1.1/hook", "since": since}, headers=auth
+    )
+    assert response.status_code == 422
+    assert "since" in response.get_json()["errors"]
+
+
+def test_since_may_be_written_as_a_whole_float(client, auth):
+    response = client.post(
+        "/v1/webhooks", json={"url": "https://1.1.1.1/hook", "since": 5.0}, headers=auth
+    )
+    assert response.status_code == 201
+    assert response.get_json()["position"] == 5
+
+
+@pytest.mark.parametrize("enabled", [0, 1, "true", "yes", None])
+def test_enabled_is_a_json_boolean(client, auth, enabled):
+    """As the document's `boolean`: 0, 1 and "yes" are not true or false."""
+    hook = client.post("/v1/webhooks", json={"url": "https://1.1.1.1/hook"}, headers=auth)
+    response = client.patch(
+        f"/v1/webhooks/{hook.get_json()['id']}", json={"enabled": enabled}, headers=auth
+    )
+    assert response.status_code == 422
+    assert "enabled" in response.get_json()["errors"]
+
+
+def test_since_beyond_the_head_is_kept_and_nothing_before_it_is_sent(
+    hook_app, client, auth, article_data, receiver, delivery
+):
+    """As documented: the changes after `since`, however far ahead of the head it is."""
+    ahead, everything = receiver(), receiver()
+    far = register(client, auth, ahead, since=2**63 - 2)
+    assert far["position"] == 2**63 - 2
+    assert hook_state(client, auth, far["id"])["position"] == 2**63 - 2
+    assert client.post("/v1/articles", json=article_data, headers=auth).status_code == 201
+    hook = register(client, auth, everything, since=0)
+    delivery()
+    _, head = reader_copy(client)
+    eventually(lambda: hook_state(client, auth, hook["id"])["position"] == head, what="delivery")
+    assert ahead.seqs == []
+    state = hook_state(client, auth, far["id"])
+    assert state["position"] == 2**63 - 2 and state["failures"] == 0 and state["enabled"]
 
 
 def test_delivery_checks_the_address_again():

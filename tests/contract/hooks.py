@@ -2,11 +2,16 @@
 
 JSON Schema cannot say "a registered BCP 47 tag", "HTML within the allowlist", "tags unique by
 their slug", "an internal related item names an article that exists", "a cursor is one the
-server issued" or "an Idempotency-Key is used once per request body"; the document says each in
-a description. These hooks teach the
-generator those rules for the requests it means to be valid, so that a rejection of such a
+server issued", "an Idempotency-Key is used once per request body", "a webhook's host
+resolves to public addresses only", "q has at least one word to search for" or "sort=relevance
+needs q"; the document says each in a description. These hooks teach
+the generator those rules for the requests it means to be valid, so that a rejection of such a
 request is a real disagreement between the document and the server. Requests meant to be
 invalid are left alone.
+
+One more is about time, not validity: a long-poll (`wait` on GET /v1/changes) with nothing to
+report holds the request for `wait` seconds, so valid waits are cut to one second
+(tests/test_longpoll.py checks long waits).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import langcodes
 import schemathesis
@@ -23,6 +29,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from api.openapi import IDEMPOTENCY_KEY_PATTERN
 from schemas.fields import LANGUAGE_SHAPE, SafeHtml, tag_slug
+from schemas.search import SearchText
 
 LANGUAGES = ["de", "de-AT", "de-CH", "en", "en-GB", "en-US", "fr", "it", "es-419", "sr-Latn"]
 WORDS = st.from_regex(r"[A-Za-zÄÖÜäöüß0-9][A-Za-zÄÖÜäöüß0-9 ,.!?'()-]{0,40}", fullmatch=True)
@@ -47,6 +54,10 @@ schemathesis.openapi.format("html", st.lists(BLOCK, min_size=1, max_size=4).map(
 ANCHORS = [key for key in os.environ.get("NEWSWIRE_CONTRACT_ANCHORS", "").split(",") if key]
 IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 IMAGE = {"url": "https://example.org/bild.jpg", "alt": "Ein Bild"}
+# A public address, as a literal so that no DNS is asked; `make contract` runs no delivery, so
+# nothing is ever sent to it.
+PUBLIC_HOST = "1.1.1.1"
+URL_MAX_LENGTH = 2000
 
 
 def meant_valid(case, location: ParameterLocation) -> bool:
@@ -84,6 +95,40 @@ def is_safe_html(html: str) -> bool:
         return False
 
 
+def public_url(url):
+    """The generated URL with a public host in place of its own (and no user or port)."""
+    if not isinstance(url, str):
+        return url
+    try:
+        scheme, _, path, query, fragment = urlsplit(url)
+    except ValueError:
+        return f"https://{PUBLIC_HOST}/hook"
+    public = urlunsplit((scheme, PUBLIC_HOST, path, query, fragment))
+    return public if len(public) <= URL_MAX_LENGTH else f"https://{PUBLIC_HOST}/hook"
+
+
+SEARCHES = ["Haushalt", '"Stadtrat beschließt"', "Haushalt OR Schule", "Stadtrat -Schule"]
+
+
+def searchable(q):
+    """A q the search box takes (at least one word, not too many): the one generated, or one of
+    SEARCHES in its place."""
+    try:
+        SearchText().deserialize(q)
+        return q
+    except ValidationError:
+        return SEARCHES[len(q) % len(SEARCHES)] if isinstance(q, str) else SEARCHES[0]
+
+
+def short_wait(value):
+    """A valid long-poll wait, at most a second."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return str(min(int(value), 1)) if int(value) <= 60 else value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 60:
+        return min(value, 1)
+    return value
+
+
 def registered_language(value):
     """A registered tag in place of one that only has the shape of one."""
     if isinstance(value, str) and LANGUAGE_SHAPE.fullmatch(value):
@@ -100,7 +145,14 @@ def map_case(context, case):
         query = {k: v for k, v in query.items() if k != "cursor"}  # only a next_cursor is one
         if "language" in query:
             query["language"] = registered_language(query["language"])
+        if "q" in query:
+            query["q"] = searchable(query["q"])
+        elif query.get("sort") == "relevance":
+            query["q"] = SEARCHES[0]
         case.query = query
+    if operation_id == "listChanges" and isinstance(case.query, dict) and "wait" in case.query:
+        # whatever else the request means to test; a wait out of range stays as it is
+        case.query = {**case.query, "wait": short_wait(case.query["wait"])}
     body = case.body
     if isinstance(body, dict) and meant_valid(case, ParameterLocation.BODY):
         body = dict(body)
@@ -120,6 +172,8 @@ def map_case(context, case):
                 del body["body"]
             if isinstance(body.get("image"), dict):
                 body["image"] = {**IMAGE, **body["image"]}
+        if operation_id == "createWebhook" and "url" in body:
+            body["url"] = public_url(body["url"])
         case.body = body
     key = (case.headers or {}).get("Idempotency-Key")
     if operation_id == "createArticle" and isinstance(key, str) and IDEMPOTENCY_KEY.match(key):
