@@ -4,10 +4,9 @@ JSON Schema cannot say "a registered BCP 47 tag", "HTML within the allowlist", "
 their slug", "an internal related item names an article that exists", "a cursor is one the
 server issued", "an Idempotency-Key is used once per request body", "a webhook's host
 resolves to public addresses only", "q has at least one word to search for" or "sort=relevance
-needs q"; the document says each in a description. These hooks teach
-the generator those rules for the requests it means to be valid, so that a rejection of such a
-request is a real disagreement between the document and the server. Requests meant to be
-invalid are left alone.
+needs q"; the document says each in a description. These hooks teach the generator those
+rules for the requests it means to be valid, so that a rejection of such a request is a real
+disagreement between the document and the server. Requests meant to be invalid are left alone.
 
 One more is about time, not validity: a long-poll (`wait` on GET /v1/changes) with nothing to
 report holds the request for `wait` seconds, so valid waits are cut to one second
@@ -28,7 +27,7 @@ from marshmallow import ValidationError
 from schemathesis.core.parameters import ParameterLocation
 
 from api.openapi import IDEMPOTENCY_KEY_PATTERN
-from schemas.fields import LANGUAGE_SHAPE, SafeHtml, tag_slug
+from schemas.fields import LANGUAGE_SHAPE, URL_MAX_LENGTH, SafeHtml, tag_slug
 from schemas.search import SearchText
 
 LANGUAGES = ["de", "de-AT", "de-CH", "en", "en-GB", "en-US", "fr", "it", "es-419", "sr-Latn"]
@@ -57,7 +56,6 @@ IMAGE = {"url": "https://example.org/bild.jpg", "alt": "Ein Bild"}
 # A public address, as a literal so that no DNS is asked; `make contract` runs no delivery, so
 # nothing is ever sent to it.
 PUBLIC_HOST = "1.1.1.1"
-URL_MAX_LENGTH = 2000
 
 
 def meant_valid(case, location: ParameterLocation) -> bool:
