@@ -1,10 +1,10 @@
 """Pages of a search: the query as FTS5 MATCH or tsquery, newest first or by relevance.
 
 The index and its keys are search.py's. Newest first is a walk down the keys; by relevance,
-the newest RANKED matches are ranked (bm25 on SQLite, ts_rank_cd on PostgreSQL) and the cursor
-keeps that window, so pages stay put while articles are added. User text only ever reaches
-the database as bound parameters: quoted stems in the MATCH expression, or phrases given to
-phraseto_tsquery.
+the newest RANKED matches are ranked (relevance.score on SQLite, ts_rank_cd on PostgreSQL,
+both from the article's own words) and the cursor keeps that window, so pages stay put while
+articles are added. User text only ever reaches the database as bound parameters: quoted
+stems in the MATCH expression, or phrases given to phraseto_tsquery.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from api.storage import relevance
 from api.storage.db import Database
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor
@@ -21,7 +22,6 @@ from api.storage.models import PUBLISHED_SQL
 from api.storage.search import LOWEST, SLOTS, key_of, query_facets, stems
 from schemas.search import RANKED, SearchQuery, Term
 
-BM25 = "bm25(article_search_fts, 10.0, 4.0, 1.0, 0.0)"  # headline, lead, body, facets
 TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
 UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
 VARIANTS = 8  # spellings of one phrase tried on PostgreSQL (see pg_spellings)
@@ -43,8 +43,11 @@ def fts_match(query: SearchQuery, wanted_facets: list[str]) -> str:
 
 
 def fts_phrase(term: Term) -> str:
-    stemmed = stems(" ".join(term.words))
-    return '"' + stemmed.replace('"', '""') + '"'
+    return '"' + phrase_stems(term).replace('"', '""') + '"'
+
+
+def phrase_stems(term: Term) -> str:
+    return stems(" ".join(term.words))
 
 
 def pg_tsquery(query: SearchQuery, params: dict) -> tuple[str, str]:
@@ -103,8 +106,9 @@ def search_sql(
     gin_first: bool = False,
 ) -> tuple[str, dict]:
     """Matches of the query that pass every filter and the visibility rule, newest first:
-    (document, key) rows, or (key, score) rows when `rank`. With `gin_first` (PostgreSQL),
-    every match is first collected from the GIN index, then ordered (see `matches`)."""
+    (document, key) rows, or when `rank` (key, score) rows on PostgreSQL and (key, headline,
+    lead, body) stems on SQLite, which `matches` scores. With `gin_first` (PostgreSQL), every
+    match is first collected from the GIN index, then ordered (see `matches`)."""
     search: SearchQuery = query["q"]
     params: dict[str, Any] = {"now": db.db_time(now), "limit": limit}
     wanted = query_facets(query)
@@ -130,7 +134,7 @@ def search_sql(
         )
         key = "article_search_fts.rowid"
         index = ["article_search_fts MATCH %(match)s"]
-        score = f"-{BM25}"
+        score = "s.headline, s.lead, s.body"  # for relevance.score
     index.append(f"{key} <= %(hi)s")
     if lo is not None:
         index.append(f"{key} >= %(lo)s")
@@ -162,7 +166,8 @@ def search_sql(
 
 
 def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed=None) -> list:
-    """search_sql's rows: on SQLite one query, as FTS5 walks its matches newest first.
+    """search_sql's rows, scored when `rank`: on SQLite one query, as FTS5 walks its
+    matches newest first.
 
     PostgreSQL's planner would read the keys backwards, checking each entry, hoping to meet
     LIMIT matches soon: for a rare word, that reads the whole table. So it checks only the
@@ -170,7 +175,11 @@ def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed
     than `limit` matches, the rest are collected from the GIN index, then ordered.
     """
     if not db.is_postgres:
-        return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+        rows = db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+        if not rank:
+            return rows
+        phrases = [phrase_stems(term).split(" ") for group in query["q"].groups for term in group]
+        return [(row[0], relevance.score(phrases, row[1:])) for row in rows]
     floor_sql = "SELECT key FROM article_search WHERE key <= %(hi)s"
     if lo is not None:
         floor_sql += " AND key >= %(lo)s"
