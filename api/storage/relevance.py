@@ -23,29 +23,24 @@ B = 0.75  # how much a field's length weighs
 
 def score(phrases: Sequence[Sequence[str]], fields: Sequence[str]) -> float:
     """The relevance of an entry whose fields hold these stems (space-separated), to a
-    query of these phrases (each its stems, in a row)."""
-    tokens = [field.split(" ") if field else [] for field in fields]
+    query of these phrases (each its stems, in a row).
+
+    Occurrences are counted by str.count, with every word between two spaces of its own so
+    that repeats in a row count (a phrase's occurrences do not overlap: `c c` stands once in
+    `c c c`); the whole window is scored in Python, so this stays in C where it can.
+    """
+    spaced, weighed = [], []
+    for field, field_weight in zip(fields, FIELDS, strict=True):
+        if field:
+            spaced.append((f" {field.replace(' ', '  ')} ", field.count(" ") + 1))
+            weighed.append(field_weight)
     total = 0.0
     for phrase in phrases:
+        wanted = f" {'  '.join(phrase)} "
         frequency = 0.0
-        for (weight, typical), words in zip(FIELDS, tokens, strict=True):
-            hits = occurrences(words, phrase)
+        for (text, length), (weight, typical) in zip(spaced, weighed, strict=True):
+            hits = text.count(wanted)
             if hits:
-                frequency += weight * hits / (1 - B + B * len(words) / typical)
+                frequency += weight * hits / (1 - B + B * length / typical)
         total += frequency / (K1 + frequency)
     return total
-
-
-def occurrences(words: list[str], phrase: Sequence[str]) -> int:
-    """How often the phrase stands in `words`, its words in a row."""
-    first, rest = phrase[0], list(phrase[1:])
-    if not rest:
-        return words.count(first)
-    found, at = 0, -1
-    while True:
-        try:
-            at = words.index(first, at + 1)
-        except ValueError:
-            return found
-        if words[at + 1 : at + 1 + len(rest)] == rest:
-            found += 1
