@@ -14,7 +14,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from api.storage import relevance
+from api.storage import filters, relevance
 from api.storage.db import Database
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor
@@ -48,6 +48,27 @@ def fts_phrase(term: Term) -> str:
 
 def phrase_stems(term: Term) -> str:
     return stems(" ".join(term.words))
+
+
+def stored_match(query: SearchQuery, wanted_facets: list[str], params: dict) -> str:
+    """What fts_match means, checked on an entry's stored stems instead of the FTS5 index
+    (SQLite, for a few articles given by id): a phrase is its stems in a row in one field,
+    and a facet word is one of the entry's facets."""
+    counter = itertools.count()
+
+    def contains(columns: tuple[str, ...], words: str) -> str:
+        name = f"t{next(counter)}"
+        params[name] = f" {words} "
+        found = [f"instr(' ' || s.{column} || ' ', %({name})s) > 0" for column in columns]
+        return "(" + " OR ".join(found) + ")"
+
+    def has(term: Term) -> str:
+        return contains(("headline", "lead", "body"), phrase_stems(term))
+
+    conditions = ["(" + " OR ".join(has(term) for term in group) + ")" for group in query.groups]
+    conditions += [f"NOT {has(term)}" for term in query.excluded]
+    conditions += [contains(("facets",), word) for word in wanted_facets]
+    return "(" + " AND ".join(conditions) + ")"
 
 
 def pg_tsquery(query: SearchQuery, params: dict) -> tuple[str, str]:
@@ -117,6 +138,7 @@ def search_sql(
     if query.get("published_after"):
         lo = max(lo if lo is not None else LOWEST, key_of(query["published_after"]))
     params["hi"] = hi
+    among = query.get("among") is not None
     if db.is_postgres:
         everything, positive = pg_tsquery(search, params)
         if wanted:
@@ -126,6 +148,11 @@ def search_sql(
         key = "s.key"
         index = [f"s.document @@ ({everything})", f"numnode({positive}) > 0"]
         score = f"ts_rank_cd({TS_WEIGHTS}, s.document, {positive})"
+    elif among:  # a few articles given by id (filters.narrow): read them, not FTS5
+        source = f"{filters.AMONG_FIRST} CROSS JOIN article_search s"
+        key = "s.key"
+        index = ["s.article_id = a.id", stored_match(search, wanted, params)]
+        score = "s.headline, s.lead, s.body"  # for relevance.score
     else:
         params["match"] = fts_match(search, wanted)
         source = (
@@ -148,14 +175,9 @@ def search_sql(
         prefix = f"WITH m AS MATERIALIZED (SELECT s.key FROM article_search s WHERE {conditions}) "
         index.append("s.key IN (SELECT key FROM m)")
     where = [PUBLISHED_SQL, "a.published_at <= %(now)s", *index]  # visibility rule (models)
-    for name, condition in (
-        ("published_after", "a.published_at > %(published_after)s"),
-        ("published_before", "a.published_at < %(published_before)s"),
-        ("updated_after", "a.updated_at > %(updated_after)s"),
-    ):
-        if query.get(name):
-            where.append(condition)
-            params[name] = db.db_time(query[name])
+    if among:
+        where.append(filters.among_sql(db, query, params))
+    where += filters.date_sql(db, query, "a.published_at", params)
     columns = f"{key}, {score}" if rank else f"a.document, {key}"
     sql = (
         f"{prefix}SELECT {columns} FROM {source} WHERE "
@@ -167,7 +189,7 @@ def search_sql(
 
 def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed=None) -> list:
     """search_sql's rows, scored when `rank`: on SQLite one query, as FTS5 walks its
-    matches newest first.
+    matches newest first (or the few `among` articles are read, filters.narrow).
 
     PostgreSQL's planner would read the keys backwards, checking each entry, hoping to meet
     LIMIT matches soon: for a rare word, that reads the whole table. So it checks only the
@@ -180,6 +202,8 @@ def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed
             return rows
         phrases = [phrase_stems(term).split(" ") for group in query["q"].groups for term in group]
         return [(row[0], relevance.score(phrases, row[1:])) for row in rows]
+    if query.get("among") is not None:
+        return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
     floor_sql = "SELECT key FROM article_search WHERE key <= %(hi)s"
     if lo is not None:
         floor_sql += " AND key >= %(lo)s"
