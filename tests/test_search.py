@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 
 import feedparser
 import pytest
@@ -96,6 +98,25 @@ def test_relevance_counts_how_often_a_word_stands(client, create):
         )
     )
     assert ids(client, q="Rutte", sort="relevance") == [twice, once, other]  # ties newest first
+
+
+def test_a_hit_carries_a_snippet_with_the_words_of_the_query_marked(client, create):
+    body = "Erster Satz. " + "Wort " * 40 + "Die Regierungen streiten & ringen. " + "Ende " * 40
+    deep = create(headline="Bericht", lead="Kurz.", body_text=body)
+    in_lead = create(headline="Notiz", lead="Die Regierung tagt.", body_text="Regierung.")
+    in_headline = create(headline="Regierung", lead="Kurz und knapp.", body_text="Text.")
+    for sort in ("published", "relevance"):
+        response = client.get("/v1/articles", query_string={"q": "Regierung -Wetter", "sort": sort})
+        snippets = {item["id"]: item["snippet"] for item in response.get_json()["items"]}
+        assert snippets[in_lead["id"]] == "Die <mark>Regierung</mark> tagt."
+        assert snippets[in_headline["id"]] == "Kurz und knapp."
+        snippet = snippets[deep["id"]]
+        assert snippet.startswith("… Wort") and snippet.endswith("Ende …")
+        assert "<mark>Regierungen</mark> streiten &amp; ringen." in snippet
+        assert len(re.findall(r"\w+", html.unescape(re.sub("<[^>]+>", "", snippet)))) == 30
+    assert "snippet" not in client.get("/v1/articles").get_json()["items"][0]
+    ninjs = client.get("/v1/articles", query_string={"q": "Regierung", "format": "ninjs"})
+    assert all("snippet" not in item for item in ninjs.get_json()["items"])
 
 
 @pytest.fixture(params=["by-key", "from-gin"])

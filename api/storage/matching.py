@@ -20,6 +20,7 @@ from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor
 from api.storage.models import PUBLISHED_SQL
 from api.storage.search import LOWEST, SLOTS, key_of, query_facets, stems
+from api.storage.snippets import with_snippet
 from schemas.search import RANKED, SearchQuery, Term
 
 TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
@@ -306,8 +307,10 @@ def decode(cursors, cursor: str, kind: str) -> list:
 def list_matches(
     db: Database, cursors, query: dict, base_url: str, now: datetime
 ) -> tuple[list[Document], str | None]:
-    """A page of a search: newest first (`sort=published`, the default) or by relevance."""
+    """A page of a search, newest first (`sort=published`, the default) or by relevance,
+    each hit with its snippet."""
     page = by_relevance if query.get("sort") == "relevance" else newest_first
     found, payload = page(db, cursors, query, now)
     cursor = cursors.serializer.dumps(payload) if payload else None
-    return [Document(on_base(document, base_url)) for document in found], cursor
+    hits = [with_snippet(document, query["q"]) for document in found]
+    return [Document(on_base(document, base_url)) for document in hits], cursor

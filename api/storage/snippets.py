@@ -1,0 +1,92 @@
+"""A search hit's snippet: a few words of its lead or body around the first words that match.
+
+HTML: the text escaped, each word of the query marked `<mark>…</mark>`, `…` where the text
+was cut. A word is marked when its stem (search.stems) is the stem of a word the query looks
+for, excluded words aside, so `Regierungen` marks `Regierung`; words of a phrase are marked
+wherever they stand. The same Python stemmer decides on both databases: on PostgreSQL, a
+word that its `german` configuration matched in another way (another spelling of an umlaut)
+can stay unmarked. The text is the stored document's, so a snippet costs no query.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import itertools
+import json
+import re
+
+from api.storage.search import stems
+from schemas.search import SearchQuery
+
+LENGTH = 30  # words in a snippet, at most
+BEFORE = 6  # words shown before the first marked one
+TOKEN = re.compile(r"[^\W_]+")  # a word as schemas.search.words finds them (before folding)
+SPACE = re.compile(r"\s+")
+
+
+def with_snippet(document: str, query: SearchQuery) -> str:
+    """The stored document (JSON text) with its `snippet`."""
+    data = json.loads(document)
+    text = snippet(query, data["lead"], data["body_text"])
+    return document[:-1] + ',"snippet":' + json.dumps(text, ensure_ascii=False) + "}"
+
+
+def snippet(query: SearchQuery, lead: str, body_text: str) -> str:
+    """From the lead if a word of the query is in it, else from the body if one is there,
+    else the lead's beginning (the match was in the headline, or is one stemming found)."""
+    wanted = {stem for group in query.groups for term in group for stem in term_stems(term)}
+    for text in (lead, body_text):
+        found = marked(text, wanted)
+        if found is not None:
+            return found
+    return marked(lead, wanted, needed=False) or ""
+
+
+def term_stems(term) -> list[str]:
+    return stems(" ".join(term.words)).split()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def word_stems(word: str) -> frozenset[str]:
+    """A word's stems (usually one): words repeat, so most are looked up, not stemmed."""
+    return frozenset(stems(word).split())
+
+
+def marked(text: str, wanted: set[str], needed: bool = True) -> str | None:
+    """LENGTH words of `text` from a little before the first wanted one, as HTML; None if
+    `needed` and no word of it is wanted."""
+    first = first_wanted(text, wanted)
+    if first is None and needed:
+        return None
+    start = max(0, (first or 0) - BEFORE)
+    tokens = TOKEN.finditer(text)
+    shown = list(itertools.islice(tokens, start, start + LENGTH))
+    if not shown:
+        return ""
+    at = shown[0].start() if start else len(text) - len(text.lstrip())
+    parts = ["… " if start else ""]
+    for token in shown:
+        if wanted & word_stems(token.group()):
+            word = html.escape(token.group())
+            parts += [between(text[at : token.start()]), f"<mark>{word}</mark>"]
+            at = token.end()
+    if next(tokens, None) is not None:
+        parts += [between(text[at : shown[-1].end()]), " …"]
+    else:
+        parts.append(between(text[at:].rstrip()))
+    return "".join(parts)
+
+
+def first_wanted(text: str, wanted: set[str]) -> int | None:
+    """The number of the first word of `text` whose stem is wanted, found by stemming the
+    whole text at once and searching the stems (a word of the text is a word of its folded
+    form, bar rare characters, where the mark may then sit a word off)."""
+    spaced = f" {stems(text)} "
+    found = [at for at in (spaced.find(f" {stem} ") for stem in wanted) if at >= 0]
+    return spaced.count(" ", 0, min(found)) if found else None
+
+
+def between(text: str) -> str:
+    """What stands between two words, escaped, a line break as a space."""
+    return html.escape(SPACE.sub(" ", text))
