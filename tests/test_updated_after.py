@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.storage import filters, matching, search
 from schemas.query import ArticleListQuery
@@ -134,3 +136,42 @@ def test_a_walk_checks_updated_after_in_the_index_it_reads(app, shape):
     for index in read:
         columns = [row[2] for row in store._query(f"PRAGMA index_info('{index}')", {})]
         assert "updated_at" in columns, (index, columns)
+
+
+WORDS = ["Rutte", "Haushalt", "Regierungen", "Köln", "Koeln", "Straße", "neu"]
+QUERY_PIECES = WORDS + ['"Rutte Haushalt"', '"neu Köln"', "-Rutte", "-Strasse", "OR", "Regierung"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=st.lists(st.sampled_from(QUERY_PIECES), min_size=1, max_size=4).map(" ".join))
+def test_reading_the_few_finds_what_the_index_finds(client, create, q):
+    """The few articles updated since are matched on their stored stems (SQLite), the walk
+    by FTS5: both find the same articles, and so does the query without updated_after."""
+    if not ids(client):  # the first example writes the articles
+        for i in range(12):
+            pick = [WORDS[(i * k + k) % len(WORDS)] for k in range(1, 4)]
+            create(
+                headline=" ".join(pick[:2]),
+                lead=f"{pick[2]} {pick[0]}." if i % 2 else "Kurz.",
+                body_text=" ".join(reversed(pick)) + (" Regierung neu Köln." if i % 3 else "."),
+                tags=["NATO"] if i % 4 else ["EU"],
+                published_at=f"2026-11-{10 + i}T10:00:00Z",
+            )
+    answers = []
+    for few in (filters.FEW, 0):
+        old, filters.FEW = filters.FEW, few
+        try:
+            for extra in ({}, {"tag": "NATO"}, {"sort": "relevance"}):
+                query = {"q": q, "updated_after": "2000-01-01T00:00:00Z", **extra}
+                response = client.get("/v1/articles", query_string={"limit": 100, **query})
+                items = response.get_json().get("items", [])
+                answers.append((extra.get("tag"), response.status_code, [i["id"] for i in items]))
+        finally:
+            filters.FEW = old
+    assert answers[:3] == answers[3:]
+    plain = client.get("/v1/articles", query_string={"limit": 100, "q": q})
+    assert [i["id"] for i in plain.get_json().get("items", [])] == answers[0][2]
