@@ -26,6 +26,8 @@ from schemas.search import RANKED, SearchQuery, Term
 TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
 UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
 VARIANTS = 8  # spellings of one phrase tried on PostgreSQL (see pg_spellings)
+# what a hit carries besides its document for the snippet: on SQLite the stems FTS5 was given
+STEMS = {False: ", s.lead, s.body", True: ""}
 RECENT = 5000  # index entries PostgreSQL checks newest first before asking GIN (`matches`)
 
 
@@ -128,9 +130,10 @@ def search_sql(
     gin_first: bool = False,
 ) -> tuple[str, dict]:
     """Matches of the query that pass every filter and the visibility rule, newest first:
-    (document, key) rows, or when `rank` (key, score) rows on PostgreSQL and (key, headline,
-    lead, body) stems on SQLite, which `matches` scores. With `gin_first` (PostgreSQL), every
-    match is first collected from the GIN index, then ordered (see `matches`)."""
+    (document, key) rows (on SQLite with the stems of lead and body, for the snippet), or when
+    `rank` (key, score) rows on PostgreSQL and (key, headline, lead, body) stems on SQLite,
+    which `matches` scores. With `gin_first` (PostgreSQL), every match is first collected
+    from the GIN index, then ordered (see `matches`)."""
     search: SearchQuery = query["q"]
     params: dict[str, Any] = {"now": db.db_time(now), "limit": limit}
     wanted = query_facets(query)
@@ -179,7 +182,7 @@ def search_sql(
     if among:
         where.append(filters.among_sql(db, query, params))
     where += filters.date_sql(db, query, "a.published_at", params)
-    columns = f"{key}, {score}" if rank else f"a.document, {key}"
+    columns = f"{key}, {score}" if rank else f"a.document, {key}{STEMS[db.is_postgres]}"
     sql = (
         f"{prefix}SELECT {columns} FROM {source} WHERE "
         + " AND ".join(where)
@@ -220,18 +223,18 @@ def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed
     return rows
 
 
-def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
-    """A page of matches, newest first: (documents, the next cursor's payload or None)."""
+def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[list[tuple], Any]:
+    """A page of matches, newest first: (hits, the next cursor's payload or None)."""
     limit = query.get("limit", 20)
     hi = key_of(now) + SLOTS - 1
     if query.get("cursor"):
         hi = min(hi, decode(cursors, query["cursor"], "s")[0] - 1)
     rows = matches(db, query, now, hi, None, limit + 1, rank=False)
     payload = ["s", rows[limit - 1][1]] if len(rows) > limit else None
-    return [row[0] for row in rows[:limit]], payload
+    return [(row[0], *row[2:]) for row in rows[:limit]], payload
 
 
-def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
+def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[list[tuple], Any]:
     """A page of the newest RANKED matches in order of relevance, ties newest first.
 
     The first page fixes the window in its cursor: the keys from the RANKED-th newest match to
@@ -264,18 +267,19 @@ def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[lis
     return documents(db, [key for key, _ in page]), payload
 
 
-def documents(db: Database, keys: list[int]) -> list[str]:
-    """The stored documents of these index entries, in this order."""
+def documents(db: Database, keys: list[int]) -> list[tuple]:
+    """The hits of these index entries, in this order: (stored document, and on SQLite the
+    stems of its lead and body, for the snippet)."""
     if not keys:
         return []
     params = {f"k{i}": key for i, key in enumerate(keys)}
     names = ", ".join(f"%({name})s" for name in params)
     rows = db.query(
-        "SELECT s.key, a.document FROM article_search s JOIN articles a ON a.id = s.article_id"
-        f" WHERE s.key IN ({names})",
+        f"SELECT s.key, a.document{STEMS[db.is_postgres]} FROM article_search s"
+        f" JOIN articles a ON a.id = s.article_id WHERE s.key IN ({names})",
         params,
     )
-    found = dict(rows)
+    found = {row[0]: row[1:] for row in rows}
     return [found[key] for key in keys if key in found]
 
 
@@ -312,5 +316,5 @@ def list_matches(
     page = by_relevance if query.get("sort") == "relevance" else newest_first
     found, payload = page(db, cursors, query, now)
     cursor = cursors.serializer.dumps(payload) if payload else None
-    hits = [with_snippet(document, query["q"]) for document in found]
+    hits = [with_snippet(document, query["q"], *stemmed) for document, *stemmed in found]
     return [Document(on_base(document, base_url)) for document in hits], cursor

@@ -25,22 +25,23 @@ TOKEN = re.compile(r"[^\W_]+")  # a word as schemas.search.words finds them (bef
 SPACE = re.compile(r"\s+")
 
 
-def with_snippet(document: str, query: SearchQuery) -> str:
-    """The stored document (JSON text) with its `snippet`."""
+def with_snippet(document: str, query: SearchQuery, *stemmed: str) -> str:
+    """The stored document (JSON text) with its `snippet`; `stemmed`, the stems of its lead
+    and body if the index keeps them (search.stems, else computed here)."""
     data = json.loads(document)
-    text = snippet(query, data["lead"], data["body_text"])
+    text = snippet(query, data["lead"], data["body_text"], *stemmed)
     return document[:-1] + ',"snippet":' + json.dumps(text, ensure_ascii=False) + "}"
 
 
-def snippet(query: SearchQuery, lead: str, body_text: str) -> str:
+def snippet(query: SearchQuery, lead: str, body_text: str, *stemmed: str) -> str:
     """From the lead if a word of the query is in it, else from the body if one is there,
     else the lead's beginning (the match was in the headline, or is one stemming found)."""
     wanted = {stem for group in query.groups for term in group for stem in term_stems(term)}
-    for text in (lead, body_text):
-        found = marked(text, wanted)
+    for text, stemmed_text in itertools.zip_longest((lead, body_text), stemmed):
+        found = marked(text, wanted, stemmed_text)
         if found is not None:
             return found
-    return marked(lead, wanted, needed=False) or ""
+    return marked(lead, wanted, stemmed[0] if stemmed else None, needed=False) or ""
 
 
 def term_stems(term) -> list[str]:
@@ -53,10 +54,10 @@ def word_stems(word: str) -> frozenset[str]:
     return frozenset(stems(word).split())
 
 
-def marked(text: str, wanted: set[str], needed: bool = True) -> str | None:
+def marked(text: str, wanted: set[str], stemmed: str | None, needed: bool = True) -> str | None:
     """LENGTH words of `text` from a little before the first wanted one, as HTML; None if
     `needed` and no word of it is wanted."""
-    first = first_wanted(text, wanted)
+    first = first_wanted(stems(text) if stemmed is None else stemmed, wanted)
     if first is None and needed:
         return None
     start = max(0, (first or 0) - BEFORE)
@@ -78,11 +79,11 @@ def marked(text: str, wanted: set[str], needed: bool = True) -> str | None:
     return "".join(parts)
 
 
-def first_wanted(text: str, wanted: set[str]) -> int | None:
-    """The number of the first word of `text` whose stem is wanted, found by stemming the
-    whole text at once and searching the stems (a word of the text is a word of its folded
-    form, bar rare characters, where the mark may then sit a word off)."""
-    spaced = f" {stems(text)} "
+def first_wanted(stemmed: str, wanted: set[str]) -> int | None:
+    """The number of the first word whose stem is wanted, found in the text's stems (one a
+    word of its folded form: a word of the text, bar rare characters, where the mark may
+    then sit a word off)."""
+    spaced = f" {stemmed} "
     found = [at for at in (spaced.find(f" {stem} ") for stem in wanted) if at >= 0]
     return spaced.count(" ", 0, min(found)) if found else None
 
