@@ -23,24 +23,27 @@ B = 0.75  # how much a field's length weighs
 
 def score(phrases: Sequence[Sequence[str]], fields: Sequence[str]) -> float:
     """The relevance of an entry whose fields hold these stems (space-separated), to a
-    query of these phrases (each its stems, in a row).
-
-    Occurrences are counted by str.count, with every word between two spaces of its own so
-    that repeats in a row count (a phrase's occurrences do not overlap: `c c` stands once in
-    `c c c`); the whole window is scored in Python, so this stays in C where it can.
-    """
-    spaced, weighed = [], []
-    for field, field_weight in zip(fields, FIELDS, strict=True):
-        if field:
-            spaced.append((f" {field.replace(' ', '  ')} ", field.count(" ") + 1))
-            weighed.append(field_weight)
+    query of these phrases (each its stems, in a row)."""
     total = 0.0
     for phrase in phrases:
-        wanted = f" {'  '.join(phrase)} "
         frequency = 0.0
-        for (text, length), (weight, typical) in zip(spaced, weighed, strict=True):
-            hits = text.count(wanted)
+        for field, (weight, typical) in zip(fields, FIELDS, strict=True):
+            hits = occurrences(field, phrase)
             if hits:
+                length = field.count(" ") + 1
                 frequency += weight * hits / (1 - B + B * length / typical)
         total += frequency / (K1 + frequency)
     return total
+
+
+def occurrences(field: str, phrase: Sequence[str]) -> int:
+    """How often the phrase stands in the field, its words in a row (not overlapping: `c c`
+    stands once in `c c c`). By str.count, as the whole window is scored in Python: with
+    every word between two spaces of its own when a repeat in a row could be missed."""
+    plain = " ".join(phrase)
+    if plain not in field:
+        return 0
+    padded = f" {field} "
+    if len(phrase) == 1 and f" {plain} {plain} " not in padded:
+        return padded.count(f" {plain} ")
+    return f" {field.replace(' ', '  ')} ".count(f" {'  '.join(phrase)} ")
