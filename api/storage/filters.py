@@ -6,9 +6,11 @@ index that checks each row would read the whole archive when few articles pass, 
 client syncs "what changed since my last visit", whose last page has to look past every
 older article. So the few articles updated since are looked up first, by ix_articles_updated
 (`narrow`): when there are at most FEW of them, the page is made from those alone (the
-`among` ids, which listing and matching read first); when there are more, most rows pass and
-the walk meets its page soon, checking `updated_at` in the index it walks (the listing and
-visibility indexes carry it, 0009u), without reading the table.
+`among` ids, which listing and matching read first); when there are more, most rows usually
+pass and the walk meets its page soon, checking `updated_at` in the index it walks (the
+listing and visibility indexes carry it, migration 0009s), without reading the table. What
+stays slow: more than FEW updated since, and a page that runs out of them before the walk
+reaches the oldest article (README "Speed").
 """
 
 from __future__ import annotations
