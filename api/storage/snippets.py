@@ -21,7 +21,7 @@ from schemas.search import SearchQuery
 
 LENGTH = 30  # words in a snippet, at most
 BEFORE = 6  # words shown before the first marked one
-TOKEN = re.compile(r"[^\W_]+")  # a word as schemas.search.words finds them (before folding)
+TOKEN = re.compile(r"([^\W_]+)")  # a word as schemas.search.words finds them (before folding)
 SPACE = re.compile(r"\s+")
 
 
@@ -61,22 +61,21 @@ def marked(text: str, wanted: set[str], stemmed: str | None, needed: bool = True
     if first is None and needed:
         return None
     start = max(0, (first or 0) - BEFORE)
-    tokens = TOKEN.finditer(text)
-    shown = list(itertools.islice(tokens, start, start + LENGTH))
-    if not shown:
-        return ""
-    at = shown[0].start() if start else len(text) - len(text.lstrip())
+    # what stands before the first word, a word, what follows it…, as far as the snippet goes
+    pieces = TOKEN.split(text, maxsplit=start + LENGTH + 1)
+    count = len(pieces) // 2  # words split off: one more than shown if the text goes on
+    end = min(count, start + LENGTH)
     parts = ["… " if start else ""]
-    for token in shown:
-        if wanted & word_stems(token.group()):
-            word = html.escape(token.group())
-            parts += [between(text[at : token.start()]), f"<mark>{word}</mark>"]
-            at = token.end()
-    if next(tokens, None) is not None:
-        parts += [between(text[at : shown[-1].end()]), " …"]
+    plain = 2 * start + 1 if start else 0  # the first piece not written yet
+    for at in range(2 * start + 1, 2 * end, 2):
+        if wanted & word_stems(pieces[at]):
+            parts += [between("".join(pieces[plain:at])), f"<mark>{html.escape(pieces[at])}</mark>"]
+            plain = at + 1
+    if end < count:  # the text goes on
+        parts += [between("".join(pieces[plain : 2 * end])), " …"]
     else:
-        parts.append(between(text[at:].rstrip()))
-    return "".join(parts)
+        parts.append(between("".join(pieces[plain:])))
+    return "".join(parts).strip()
 
 
 def first_wanted(stemmed: str, wanted: set[str]) -> int | None:
