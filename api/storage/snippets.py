@@ -5,7 +5,9 @@ was cut. A word is marked when its stem (search.stems) is the stem of a word the
 for, excluded words aside, so `Regierungen` marks `Regierung`; words of a phrase are marked
 wherever they stand. The same Python stemmer decides on both databases: on PostgreSQL, a
 word that its `german` configuration matched in another way (another spelling of an umlaut)
-can stay unmarked. The text is the stored document's, so a snippet costs no query.
+can stay unmarked. The text is the stored document's, so a snippet costs no query; on SQLite
+the first word of the query is found in the stems the index keeps for FTS5, on PostgreSQL
+by stemming the words in turn. About 0.1 ms a hit (README "Speed").
 """
 
 from __future__ import annotations
@@ -57,12 +59,19 @@ def word_stems(word: str) -> frozenset[str]:
 def marked(text: str, wanted: set[str], stemmed: str | None, needed: bool = True) -> str | None:
     """LENGTH words of `text` from a little before the first wanted one, as HTML; None if
     `needed` and no word of it is wanted."""
-    first = first_wanted(stems(text) if stemmed is None else stemmed, wanted)
-    if first is None and needed:
-        return None
-    start = max(0, (first or 0) - BEFORE)
-    # what stands before the first word, a word, what follows it…, as far as the snippet goes
-    pieces = TOKEN.split(text, maxsplit=start + LENGTH + 1)
+    # pieces: what stands before the first word, a word, what follows it, and so on
+    if stemmed is not None:  # SQLite: found in the stems the index keeps, split up to there
+        first = first_wanted(stemmed, wanted)
+        if first is None and needed:
+            return None
+        start = max(0, (first or 0) - BEFORE)
+        pieces = TOKEN.split(text, maxsplit=start + LENGTH + 1)
+    else:  # stemmed here, word by word up to the first wanted one (most are looked up)
+        pieces = TOKEN.split(text)
+        first = next((i for i, w in enumerate(pieces[1::2]) if wanted & word_stems(w)), None)
+        if first is None and needed:
+            return None
+        start = max(0, (first or 0) - BEFORE)
     count = len(pieces) // 2  # words split off: one more than shown if the text goes on
     end = min(count, start + LENGTH)
     parts = ["… " if start else ""]
