@@ -20,7 +20,7 @@ from flask_smorest import Api
 from werkzeug.routing import Map, Rule
 
 from api.errors import problem_for
-from schemas.article import RelatedArticle, RelatedLink
+from schemas.article import SEARCH_HIT, RelatedArticle, RelatedLink
 from schemas.fields import Rfc3339DateTime
 from schemas.problem import Problem
 from schemas.query import FeedQuery
@@ -193,6 +193,7 @@ def register(api: Api) -> None:
         spec.components.parameter(name, parameter.pop("in"), parameter)
     spec.components.schema("RelatedLink", schema=RelatedLink)
     spec.components.schema("RelatedArticle", schema=RelatedArticle)
+    spec.components.schema("SearchHit", deepcopy(SEARCH_HIT))
     document_plain_routes(spec)
 
 

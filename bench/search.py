@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from datetime import UTC, datetime
 from unittest import mock
 
 from api.storage import search
@@ -33,6 +34,11 @@ QUERIES = {
     "common word, relevance": {"q": "Haushalt", "sort": "relevance"},
     "common word, page 5": {"q": "Haushalt", "pages": 5},
     "relevance, page 5": {"q": "Haushalt", "sort": "relevance", "pages": 5},
+    # updated_after (api/storage/filters.py): nothing since; the benchmark's own writes since
+    "updated_after, none": {"updated_after": "2999-01-01T00:00:00Z"},
+    "word + updated_after, none": {"q": "Haushalt", "updated_after": "2999-01-01T00:00:00Z"},
+    "updated_after, written": {"updated_after": "WRITTEN"},
+    "word + updated_after, written": {"q": "Zeppelinwerft", "updated_after": "WRITTEN"},
 }
 LIST_QUERY = ArticleListQuery()
 ARTICLE_IN = ArticleIn()
@@ -112,6 +118,7 @@ def index_size(store: Store) -> tuple[float, int]:
 def measure(label: str, url: str) -> None:
     store = Store(url, secret="bench")
     store.upgrade()
+    written = datetime.now(UTC).isoformat()
     with_index, without = write_latency(store, RARE)
     print(f"\n{label}")
     print(f"  write p50: {with_index:.1f} ms with the index, {without:.1f} ms without"
@@ -119,6 +126,7 @@ def measure(label: str, url: str) -> None:
     per_article, filed = index_size(store)
     print(f"  index: {per_article / 1024:.1f} KiB per article ({filed:,} filed)")
     for name, params in QUERIES.items():
+        params = {k: written if v == "WRITTEN" else v for k, v in params.items()}
         hits = run_query(store, params)
         p50 = p50_ms(lambda params=params: run_query(store, params))
         print(f"  {name:<24} p50 {p50:7.2f} ms  ({hits} items)")

@@ -270,16 +270,44 @@ NINJS = {
 }
 
 
+SNIPPET = (
+    "Up to 30 words of the lead, or of the body when the lead holds no word of the query,"
+    " from a little before the first one. HTML: the text escaped, each word of the query (any"
+    " form of it, by its stem; excluded words aside) in <mark>…</mark>, and … where the text"
+    " was cut. When only the headline matched, the lead's beginning."
+)
+# An item of a search (q, format=json); registered as a component by api/openapi.py. The
+# stored documents are spliced with their snippet, never dumped through a schema.
+SEARCH_HIT = {
+    "description": "An article found by a search (`q`), with its snippet (format=json).",
+    "allOf": [
+        {"$ref": "#/components/schemas/ArticleOut"},
+        {
+            "type": "object",
+            "required": ["snippet"],
+            "properties": {"snippet": {"type": "string", "readOnly": True, "description": SNIPPET}},
+        },
+    ],
+}
+
+
 class ArticleOrNinjs(fields.Raw):
-    """An article as ArticleOut, or as ninjs when the request asked for it (?format=)."""
+    """An article as ArticleOut, or as ninjs when the request asked for it (?format=); in a
+    list (`found`), a search hit with its snippet too."""
+
+    def __init__(self, *, found: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.found = found
 
     def json_schema(self) -> dict:
         kinds = [{"$ref": "#/components/schemas/ArticleOut"}, NINJS]
+        if self.found:
+            kinds.insert(0, {"$ref": "#/components/schemas/SearchHit"})
         return {"anyOf": kinds + ([{"type": "null"}] if self.allow_none else [])}
 
 
 class ArticleList(Schema):
-    items = fields.List(ArticleOrNinjs(), required=True)
+    items = fields.List(ArticleOrNinjs(found=True), required=True)
     next_cursor = fields.String(
         required=True,
         allow_none=True,

@@ -40,7 +40,10 @@ class ArticleListQuery(FormatQuery):
         load_default="published",
         metadata={
             "description": "published: newest first. relevance (needs q): the best matches among"
-            f" the newest {RANKED:,}, headline above lead above body."
+            f" the newest {RANKED:,}, headline above lead above body, ties newest first. A"
+            " match's score comes from its own words only (SQLite: BM25F term frequencies"
+            " without statistics of the archive; PostgreSQL: ts_rank_cd), so the pages of a"
+            " cursor keep their order while articles are added."
         },
     )
     published_after = Rfc3339DateTime()

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from api.storage import matching
+from api.storage import filters, matching
 from api.storage.db import Database, as_utc, utcnow
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor, Gone, NotFound
@@ -116,6 +116,7 @@ def list_articles(
     db: Database, cursors: Cursors, query: dict, base_url: str
 ) -> tuple[list[Document], str | None]:
     """A page of visible articles, newest first, and the cursor of the next page."""
+    query = filters.narrow(db, query)
     if query.get("q"):
         return matching.list_matches(db, cursors, query, base_url, utcnow())
     limit = query.get("limit", 20)
@@ -145,6 +146,7 @@ def list_sql(
     A tag, author or language filter reads ix_article_facets_listing from the first such
     value (the other values are checked by primary key); otherwise ix_articles_section (with
     a section) or ix_articles_listing. Either way an index yields the rows in page order.
+    With `among` (filters.narrow), those few articles are read first and sorted.
     """
     facets = [("tag", tag_slug(tag)) for tag in query.get("tag") or []]
     if query.get("author"):
@@ -153,8 +155,14 @@ def list_sql(
         facets.append(("language", query["language"]))
     where = [PUBLISHED_SQL]
     params: dict[str, Any] = {"now": db.db_time(now), "limit": limit + 1}
+    among = query.get("among") is not None
+    if among:  # the few articles updated since (filters.narrow), read first
+        where.append(filters.among_sql(db, query, params))
     if facets:
         source = "article_facets f JOIN articles a ON a.id = f.article_id"
+        if among and not db.is_postgres:
+            source = f"{filters.AMONG_FIRST} CROSS JOIN article_facets f"
+            where.append("f.article_id = a.id")
         at, key = "f.published_at", "f.article_id"
         for i, (kind, value) in enumerate(facets):
             params[f"kind{i}"], params[f"value{i}"] = kind, value
@@ -167,18 +175,12 @@ def list_sql(
                 )
     else:
         source, at, key = "articles a", "a.published_at", "a.id"
+        if among and not db.is_postgres:
+            source = filters.AMONG_FIRST
     if query.get("section"):
         where.append("a.section = %(section)s")
         params["section"] = query["section"]
-    for name, condition in (
-        ("published_after", f"{at} > %(published_after)s"),
-        ("published_from", f"{at} >= %(published_from)s"),
-        ("published_before", f"{at} < %(published_before)s"),
-        ("updated_after", "a.updated_at > %(updated_after)s"),
-    ):
-        if query.get(name):
-            where.append(condition)
-            params[name] = db.db_time(query[name])
+    where += filters.date_sql(db, query, at, params)
     if query.get("cursor"):
         published_at, article_id = cursors.decode(query["cursor"])
         beyond = ">" if oldest_first else "<"

@@ -1,10 +1,10 @@
 """Pages of a search: the query as FTS5 MATCH or tsquery, newest first or by relevance.
 
 The index and its keys are search.py's. Newest first is a walk down the keys; by relevance,
-the newest RANKED matches are ranked (bm25 on SQLite, ts_rank_cd on PostgreSQL) and the cursor
-keeps that window, so pages stay put while articles are added. User text only ever reaches
-the database as bound parameters: quoted stems in the MATCH expression, or phrases given to
-phraseto_tsquery.
+the newest RANKED matches are ranked (relevance.score on SQLite, ts_rank_cd on PostgreSQL,
+both from the article's own words) and the cursor keeps that window, so pages stay put while
+articles are added. User text only ever reaches the database as bound parameters: quoted
+stems in the MATCH expression, or phrases given to phraseto_tsquery.
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ import math
 from datetime import datetime
 from typing import Any
 
+from api.storage import filters, relevance
 from api.storage.db import Database
 from api.storage.documents import Document, on_base
 from api.storage.errors import BadCursor
 from api.storage.models import PUBLISHED_SQL
 from api.storage.search import LOWEST, SLOTS, key_of, query_facets, stems
+from api.storage.snippets import with_snippet
 from schemas.search import RANKED, SearchQuery, Term
 
-BM25 = "bm25(article_search_fts, 10.0, 4.0, 1.0, 0.0)"  # headline, lead, body, facets
 TS_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"  # D (facets), C (body), B (lead), A (headline)
 UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
 VARIANTS = 8  # spellings of one phrase tried on PostgreSQL (see pg_spellings)
+# what a hit carries besides its document for the snippet: on SQLite the stems FTS5 was given
+STEMS = {False: ", s.lead, s.body", True: ""}
 RECENT = 5000  # index entries PostgreSQL checks newest first before asking GIN (`matches`)
 
 
@@ -43,8 +46,32 @@ def fts_match(query: SearchQuery, wanted_facets: list[str]) -> str:
 
 
 def fts_phrase(term: Term) -> str:
-    stemmed = stems(" ".join(term.words))
-    return '"' + stemmed.replace('"', '""') + '"'
+    return '"' + phrase_stems(term).replace('"', '""') + '"'
+
+
+def phrase_stems(term: Term) -> str:
+    return stems(" ".join(term.words))
+
+
+def stored_match(query: SearchQuery, wanted_facets: list[str], params: dict) -> str:
+    """What fts_match means, checked on an entry's stored stems instead of the FTS5 index
+    (SQLite, for a few articles given by id): a phrase is its stems in a row in one field,
+    and a facet word is one of the entry's facets."""
+    counter = itertools.count()
+
+    def contains(columns: tuple[str, ...], words: str) -> str:
+        name = f"t{next(counter)}"
+        params[name] = f" {words} "
+        found = [f"instr(' ' || s.{column} || ' ', %({name})s) > 0" for column in columns]
+        return "(" + " OR ".join(found) + ")"
+
+    def has(term: Term) -> str:
+        return contains(("headline", "lead", "body"), phrase_stems(term))
+
+    conditions = ["(" + " OR ".join(has(term) for term in group) + ")" for group in query.groups]
+    conditions += [f"NOT {has(term)}" for term in query.excluded]
+    conditions += [contains(("facets",), word) for word in wanted_facets]
+    return "(" + " AND ".join(conditions) + ")"
 
 
 def pg_tsquery(query: SearchQuery, params: dict) -> tuple[str, str]:
@@ -103,8 +130,10 @@ def search_sql(
     gin_first: bool = False,
 ) -> tuple[str, dict]:
     """Matches of the query that pass every filter and the visibility rule, newest first:
-    (document, key) rows, or (key, score) rows when `rank`. With `gin_first` (PostgreSQL),
-    every match is first collected from the GIN index, then ordered (see `matches`)."""
+    (document, key) rows (on SQLite with the stems of lead and body, for the snippet), or when
+    `rank` (key, score) rows on PostgreSQL and (key, headline, lead, body) stems on SQLite,
+    which `matches` scores. With `gin_first` (PostgreSQL), every match is first collected
+    from the GIN index, then ordered (see `matches`)."""
     search: SearchQuery = query["q"]
     params: dict[str, Any] = {"now": db.db_time(now), "limit": limit}
     wanted = query_facets(query)
@@ -113,6 +142,7 @@ def search_sql(
     if query.get("published_after"):
         lo = max(lo if lo is not None else LOWEST, key_of(query["published_after"]))
     params["hi"] = hi
+    among = query.get("among") is not None
     if db.is_postgres:
         everything, positive = pg_tsquery(search, params)
         if wanted:
@@ -122,6 +152,11 @@ def search_sql(
         key = "s.key"
         index = [f"s.document @@ ({everything})", f"numnode({positive}) > 0"]
         score = f"ts_rank_cd({TS_WEIGHTS}, s.document, {positive})"
+    elif among:  # a few articles given by id (filters.narrow): read them, not FTS5
+        source = f"{filters.AMONG_FIRST} CROSS JOIN article_search s"
+        key = "s.key"
+        index = ["s.article_id = a.id", stored_match(search, wanted, params)]
+        score = "s.headline, s.lead, s.body"  # for relevance.score
     else:
         params["match"] = fts_match(search, wanted)
         source = (
@@ -130,7 +165,7 @@ def search_sql(
         )
         key = "article_search_fts.rowid"
         index = ["article_search_fts MATCH %(match)s"]
-        score = f"-{BM25}"
+        score = "s.headline, s.lead, s.body"  # for relevance.score
     index.append(f"{key} <= %(hi)s")
     if lo is not None:
         index.append(f"{key} >= %(lo)s")
@@ -144,15 +179,10 @@ def search_sql(
         prefix = f"WITH m AS MATERIALIZED (SELECT s.key FROM article_search s WHERE {conditions}) "
         index.append("s.key IN (SELECT key FROM m)")
     where = [PUBLISHED_SQL, "a.published_at <= %(now)s", *index]  # visibility rule (models)
-    for name, condition in (
-        ("published_after", "a.published_at > %(published_after)s"),
-        ("published_before", "a.published_at < %(published_before)s"),
-        ("updated_after", "a.updated_at > %(updated_after)s"),
-    ):
-        if query.get(name):
-            where.append(condition)
-            params[name] = db.db_time(query[name])
-    columns = f"{key}, {score}" if rank else f"a.document, {key}"
+    if among:
+        where.append(filters.among_sql(db, query, params))
+    where += filters.date_sql(db, query, "a.published_at", params)
+    columns = f"{key}, {score}" if rank else f"a.document, {key}{STEMS[db.is_postgres]}"
     sql = (
         f"{prefix}SELECT {columns} FROM {source} WHERE "
         + " AND ".join(where)
@@ -162,7 +192,8 @@ def search_sql(
 
 
 def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed=None) -> list:
-    """search_sql's rows: on SQLite one query, as FTS5 walks its matches newest first.
+    """search_sql's rows, scored when `rank`: on SQLite one query, as FTS5 walks its
+    matches newest first (or the few `among` articles are read, filters.narrow).
 
     PostgreSQL's planner would read the keys backwards, checking each entry, hoping to meet
     LIMIT matches soon: for a rare word, that reads the whole table. So it checks only the
@@ -170,6 +201,12 @@ def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed
     than `limit` matches, the rest are collected from the GIN index, then ordered.
     """
     if not db.is_postgres:
+        rows = db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
+        if not rank:
+            return rows
+        phrases = [phrase_stems(term).split(" ") for group in query["q"].groups for term in group]
+        return [(row[0], relevance.score(phrases, row[1:])) for row in rows]
+    if query.get("among") is not None:
         return db.query(*search_sql(db, query, now, hi, lo, limit, rank, filed))
     floor_sql = "SELECT key FROM article_search WHERE key <= %(hi)s"
     if lo is not None:
@@ -186,18 +223,18 @@ def matches(db: Database, query: dict, now: datetime, hi, lo, limit, rank, filed
     return rows
 
 
-def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
-    """A page of matches, newest first: (documents, the next cursor's payload or None)."""
+def newest_first(db: Database, cursors, query: dict, now: datetime) -> tuple[list[tuple], Any]:
+    """A page of matches, newest first: (hits, the next cursor's payload or None)."""
     limit = query.get("limit", 20)
     hi = key_of(now) + SLOTS - 1
     if query.get("cursor"):
         hi = min(hi, decode(cursors, query["cursor"], "s")[0] - 1)
     rows = matches(db, query, now, hi, None, limit + 1, rank=False)
     payload = ["s", rows[limit - 1][1]] if len(rows) > limit else None
-    return [row[0] for row in rows[:limit]], payload
+    return [(row[0], *row[2:]) for row in rows[:limit]], payload
 
 
-def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[list[str], Any]:
+def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[list[tuple], Any]:
     """A page of the newest RANKED matches in order of relevance, ties newest first.
 
     The first page fixes the window in its cursor: the keys from the RANKED-th newest match to
@@ -230,18 +267,19 @@ def by_relevance(db: Database, cursors, query: dict, now: datetime) -> tuple[lis
     return documents(db, [key for key, _ in page]), payload
 
 
-def documents(db: Database, keys: list[int]) -> list[str]:
-    """The stored documents of these index entries, in this order."""
+def documents(db: Database, keys: list[int]) -> list[tuple]:
+    """The hits of these index entries, in this order: (stored document, and on SQLite the
+    stems of its lead and body, for the snippet)."""
     if not keys:
         return []
     params = {f"k{i}": key for i, key in enumerate(keys)}
     names = ", ".join(f"%({name})s" for name in params)
     rows = db.query(
-        "SELECT s.key, a.document FROM article_search s JOIN articles a ON a.id = s.article_id"
-        f" WHERE s.key IN ({names})",
+        f"SELECT s.key, a.document{STEMS[db.is_postgres]} FROM article_search s"
+        f" JOIN articles a ON a.id = s.article_id WHERE s.key IN ({names})",
         params,
     )
-    found = dict(rows)
+    found = {row[0]: row[1:] for row in rows}
     return [found[key] for key in keys if key in found]
 
 
@@ -273,8 +311,10 @@ def decode(cursors, cursor: str, kind: str) -> list:
 def list_matches(
     db: Database, cursors, query: dict, base_url: str, now: datetime
 ) -> tuple[list[Document], str | None]:
-    """A page of a search: newest first (`sort=published`, the default) or by relevance."""
+    """A page of a search, newest first (`sort=published`, the default) or by relevance,
+    each hit with its snippet."""
     page = by_relevance if query.get("sort") == "relevance" else newest_first
     found, payload = page(db, cursors, query, now)
     cursor = cursors.serializer.dumps(payload) if payload else None
-    return [Document(on_base(document, base_url)) for document in found], cursor
+    hits = [with_snippet(document, query["q"], *stemmed) for document, *stemmed in found]
+    return [Document(on_base(document, base_url)) for document in hits], cursor

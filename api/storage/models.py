@@ -96,11 +96,17 @@ class Article(Base):
         foreign_keys="RelatedItem.article_id",
     )
 
+    # updated_at and deleted_at in the indexes a list walks let it check `updated_after`
+    # without reading the table; the few articles updated since come from ix_articles_updated
+    # (storage/filters.py). ix_articles_visible: a search match's visibility, read by id.
     __table_args__ = (
-        Index("ix_articles_listing", "status", "published_at", "id"),
-        Index("ix_articles_section", "section", "status", "published_at", "id"),
-        Index("ix_articles_updated", "updated_at"),
-        Index("ix_articles_visible", "id", "status", "deleted_at", "published_at"),  # search
+        Index("ix_articles_listing", "status", "published_at", "id", "deleted_at", "updated_at"),
+        Index(
+            "ix_articles_section",
+            *("section", "status", "published_at", "id", "deleted_at", "updated_at"),
+        ),
+        Index("ix_articles_updated", "updated_at", "id"),
+        Index("ix_articles_visible", "id", "status", "deleted_at", "published_at", "updated_at"),
     )
 
 
