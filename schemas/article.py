@@ -18,6 +18,13 @@ from schemas.fields import (
 )
 from schemas.html import html_to_text
 
+# The limits of an article's fields, for the write form and its merge patch alike
+HEADLINE, LEAD, BODY_TEXT = 200, 600, 100_000  # characters
+ALT, CAPTION, CREDIT = 300, 1000, 200  # an image's texts, characters
+SECTION, TAG = 60, 50  # characters
+RELATED, TAGS, AUTHORS = 20, 20, 10  # items
+STATUSES = ["draft", "published"]
+
 
 class RelatedLink(Schema):
     """An external related item."""
@@ -60,9 +67,9 @@ class Author(Schema):
 
 class Image(Schema):
     url = HttpUrl(required=True)
-    alt = PlainText(300, required=True)
-    caption = PlainText(1000, multiline=True, allow_none=True)
-    credit = PlainText(200, allow_none=True)
+    alt = PlainText(ALT, required=True)
+    caption = PlainText(CAPTION, multiline=True, allow_none=True)
+    credit = PlainText(CREDIT, allow_none=True)
 
 
 BODY_XOR_BODY_TEXT = {
@@ -73,7 +80,7 @@ BODY_XOR_BODY_TEXT = {
     "else": {"required": ["body_text"]},
 }
 TAGS_RULE = (
-    "Labels of 1 to 50 characters, each with a letter or digit, and no two alike by their slug"
+    f"Labels of 1 to {TAG} characters, each with a letter or digit, and no two alike by their slug"
     " (Köln, köln and koeln are one tag)."
 )
 RELATED_RULE = (
@@ -102,33 +109,33 @@ class ArticleIn(Schema):
         allow_none=True,
         metadata={"description": "Made from the headline when missing; PUT keeps the current."},
     )
-    headline = PlainText(200, required=True)
-    lead = PlainText(600, multiline=True, required=True)
+    headline = PlainText(HEADLINE, required=True)
+    lead = PlainText(LEAD, multiline=True, required=True)
     body = SafeHtml(metadata={"description": "Give body or body_text, not both."})
     body_text = PlainText(
-        100_000,
+        BODY_TEXT,
         multiline=True,
         metadata={"description": "Plain text, one paragraph a line; give body or body_text."},
     )
     related = fields.List(
         RelatedItem(),
-        validate=validate.Length(max=20),
+        validate=validate.Length(max=RELATED),
         load_default=list,
         metadata={"description": RELATED_RULE},
     )
     language = LanguageTag(allow_none=True, load_default=None)
-    section = Slug(max_length=60, allow_none=True, load_default=None)
+    section = Slug(max_length=SECTION, allow_none=True, load_default=None)
     tags = fields.List(
-        PlainText(50),
-        validate=validate.Length(max=20),
+        PlainText(TAG),
+        validate=validate.Length(max=TAGS),
         load_default=list,
         metadata={"description": TAGS_RULE},
     )
     authors = fields.List(
-        fields.Nested(Author), validate=validate.Length(max=10), load_default=list
+        fields.Nested(Author), validate=validate.Length(max=AUTHORS), load_default=list
     )
     image = fields.Nested(Image, allow_none=True, load_default=None)
-    status = fields.String(validate=validate.OneOf(["draft", "published"]), load_default="draft")
+    status = fields.String(validate=validate.OneOf(STATUSES), load_default="draft")
     published_at = Rfc3339DateTime(
         allow_none=True,
         load_default=None,
@@ -179,9 +186,9 @@ class ImagePatch(Schema):
     """Image fields to change; merged into the article's image."""
 
     url = HttpUrl()
-    alt = PlainText(300)
-    caption = PlainText(1000, multiline=True, allow_none=True)
-    credit = PlainText(200, allow_none=True)
+    alt = PlainText(ALT)
+    caption = PlainText(CAPTION, multiline=True, allow_none=True)
+    credit = PlainText(CREDIT, allow_none=True)
 
 
 class ArticlePatch(Schema):
@@ -192,34 +199,36 @@ class ArticlePatch(Schema):
     an image has url and alt.
     """
 
-    slug = Slug(allow_none=True, metadata={"description": "null: keep the current slug."})
-    headline = PlainText(200)
-    lead = PlainText(600, multiline=True)
+    slug = ArticleSlug(allow_none=True, metadata={"description": "null: keep the current slug."})
+    headline = PlainText(HEADLINE)
+    lead = PlainText(LEAD, multiline=True)
     body = SafeHtml(allow_none=True, metadata={"description": "Replaces body_text too."})
     body_text = PlainText(
-        100_000,
+        BODY_TEXT,
         multiline=True,
         allow_none=True,
         metadata={"description": "Plain text, one paragraph a line; replaces body too."},
     )
     related = fields.List(
         RelatedItem(),
-        validate=validate.Length(max=20),
+        validate=validate.Length(max=RELATED),
         allow_none=True,
         metadata={"description": RELATED_RULE},
     )
     language = LanguageTag(allow_none=True)
-    section = Slug(max_length=60, allow_none=True)
+    section = Slug(max_length=SECTION, allow_none=True)
     tags = fields.List(
-        PlainText(50),
-        validate=validate.Length(max=20),
+        PlainText(TAG),
+        validate=validate.Length(max=TAGS),
         allow_none=True,
         metadata={"description": TAGS_RULE},
     )
-    authors = fields.List(fields.Nested(Author), validate=validate.Length(max=10), allow_none=True)
+    authors = fields.List(
+        fields.Nested(Author), validate=validate.Length(max=AUTHORS), allow_none=True
+    )
     image = fields.Nested(ImagePatch, allow_none=True)
     status = fields.String(
-        validate=validate.OneOf(["draft", "published"]),
+        validate=validate.OneOf(STATUSES),
         metadata={"description": "draft unpublishes; a published article stays published."},
     )
     published_at = Rfc3339DateTime(allow_none=True)
@@ -255,7 +264,7 @@ class ArticleOut(Schema):
     tags = fields.List(fields.String(), required=True)
     authors = fields.List(fields.Nested(Author), required=True)
     image = fields.Nested(Image, required=True, allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(["draft", "published"]))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     published_at = Rfc3339DateTime(required=True, allow_none=True)
     created_at = Rfc3339DateTime(required=True, metadata=server_set("Kept by the server."))
     updated_at = Rfc3339DateTime(required=True, metadata=server_set("Kept by the server."))
