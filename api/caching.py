@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 HEAD_KEY = "newswire.head"  # where a request's head waits in the WSGI environ
 
+Headers = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -99,21 +101,22 @@ class RenderCache:
             self.size = 0
 
 
-def answer(entry: Rendered, environ: dict, cache_control: str, status: int = 200):
-    """Status, headers and body for the entry: a 304 when the client's copy is current."""
-    common = [*CORS_HEADERS, ("Cache-Control", cache_control)]
+def answer(entry: Rendered, environ: dict, caching: Headers, status: int = 200):
+    """Status, headers and body for the entry: a 304 when the client's copy is current.
+    `caching` holds the headers that say how long caches may keep it."""
+    common = [*CORS_HEADERS, *caching]
     if is_fresh(environ, entry.etag, entry.last_modified):
         validators = [(k, v) for k, v in entry.headers if k in ("ETag", "Last-Modified")]
         return 304, validators + common, b""
     return status, list(entry.headers) + common, entry.body
 
 
-PRIVATE = "no-cache"  # answers with credentials, and those no view renders for the cache
+PRIVATE: Headers = (("Cache-Control", "no-cache"),)  # with credentials, or not for the cache
 
 
-def send(entry: Rendered, cache_control: str = PRIVATE, status: int = 200) -> Response:
+def send(entry: Rendered, caching: Headers = PRIVATE, status: int = 200) -> Response:
     """The answer as a Flask response."""
-    status, headers, body = answer(entry, request.environ, cache_control, status)
+    status, headers, body = answer(entry, request.environ, caching, status)
     return Response(body, status=status, headers=headers)
 
 
@@ -144,26 +147,34 @@ class Freshness:
     stale: int = 0
     clip: bool = True  # False when no scheduled article can change the answer (a closed archive)
 
-    def header(self, next_due: datetime | None, now: datetime) -> str:
+    def headers(self, next_due: datetime | None, now: datetime) -> Headers:
         """Cache-Control, every lifetime cut so that no cache, whether it serves fresh or stale,
-        holds the answer past the next scheduled instant.
+        holds the answer past the next scheduled instant; and X-Accel-Expires for nginx.
 
         Caches count ages in whole seconds (nginx stores "valid until" as a second and serves
-        through the whole of it), so shared lifetimes end a second before the instant."""
+        through the whole of it), so shared lifetimes end a second before the instant. Counted
+        from the second it stores the answer in, nginx would hold `s-maxage=1` up to 2 s; so
+        the same lifetime also goes to nginx as the last second it may serve the answer in
+        (`X-Accel-Expires: @…`, which nginx reads before Cache-Control and never passes on):
+        a hot URL is then fetched anew as each second begins, and a write shows within one."""
         if next_due is None or not self.clip:
             left = None
         else:
             left = max(0, math.floor((next_due - now).total_seconds()))
         max_age = self.max_age if left is None else min(self.max_age, left)
         value = f"public, max-age={max_age}"
-        if self.shared:
-            room = None if left is None else max(0, left - 1)
-            shared = self.shared if room is None else min(self.shared, room)
-            stale = self.stale if room is None else min(self.stale, room - shared)
-            value += f", s-maxage={shared}"
-            if stale > 0:
-                value += f", stale-while-revalidate={stale}"
-        return value
+        if not self.shared:
+            return (("Cache-Control", value),)
+        room = None if left is None else max(0, left - 1)
+        shared = self.shared if room is None else min(self.shared, room)
+        stale = self.stale if room is None else min(self.stale, room - shared)
+        value += f", s-maxage={shared}"
+        if stale > 0:
+            value += f", stale-while-revalidate={stale}"
+        if shared == 0:
+            return (("Cache-Control", value),)
+        last_second = math.floor(now.timestamp()) + shared - 1
+        return (("Cache-Control", value), ("X-Accel-Expires", f"@{last_second}"))
 
 
 def freshness(max_age_setting: str) -> Freshness:
@@ -229,7 +240,7 @@ def cached(max_age_setting: str, query: type[Schema] | Schema | None = None) -> 
                 entry = entry_of(response, fresh, head.changed_at)
                 if enabled and not reads_undeclared_query(names):
                     cache.put(key, entry)
-            return send(entry, entry.freshness.header(head.next_due, now))
+            return send(entry, entry.freshness.headers(head.next_due, now))
 
         wrapper.query_names = names  # read by `all_query_names`
         return wrapper
@@ -278,7 +289,8 @@ class ServeCached:
         entry = self.cache.get(key)
         if entry is None:
             return self.flask(environ, start_response)
-        status, headers, body = answer(entry, environ, entry.freshness.header(head.next_due, now))
+        caching = entry.freshness.headers(head.next_due, now)
+        status, headers, body = answer(entry, environ, caching)
         if status == 200:
             headers.append(("Content-Length", str(len(body))))
         start_response(STATUS_LINES[status], headers)
