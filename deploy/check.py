@@ -173,6 +173,13 @@ def check_conditional_and_gzip(stack: Stack) -> None:
         )
 
 
+def check_forwarded_headers(stack: Stack) -> None:
+    """A client's own X-Forwarded-* headers cannot contradict nginx's (gunicorn would refuse)."""
+    forged = {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl", "X-Forwarded-Proto": "https"}
+    status = request(stack.url + "/v1/articles?section=vorgeblich", headers=forged)[0]
+    check("a client's forged X-Forwarded-* headers change nothing", status == 200, str(status))
+
+
 def check_slow_clients(stack: Stack, count: int = 200) -> None:
     sockets = []
     try:
@@ -272,6 +279,7 @@ def main() -> int:
         check_quiet_url(stack)
         check_scheduled(stack)
         check_conditional_and_gzip(stack)
+        check_forwarded_headers(stack)
         check_slow_clients(stack)
         check_long_poll(stack)
         check_webhook(stack)

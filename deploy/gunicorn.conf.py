@@ -31,6 +31,11 @@ body_timeout = float(os.environ.get("BODY_TIMEOUT", "30"))
 # seconds one answer may take to be sent: a client that stops reading (say, pipelining requests
 # and never reading the answers) is dropped instead of holding its connection for ever
 send_timeout = float(os.environ.get("SEND_TIMEOUT", "60"))
+# The one header that says a request came over TLS: the proxy in front (deploy/nginx.conf) sets
+# it, overwriting a client's. gunicorn's defaults also trust X-Forwarded-Ssl and
+# X-Forwarded-Protocol, which nginx passes on as the client sent them: a client could then
+# contradict the proxy's X-Forwarded-Proto and get a 400 from gunicorn itself.
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # "-": standard output; "": none
 # the request line and header sizes gunicorn accepts (its defaults, stated here)
 limit_request_line = 4094
