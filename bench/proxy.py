@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import ensure_wrk, platform_line, wrk  # noqa: E402
 from deploy import check  # noqa: E402
-from deploy.stack import Stack, free_port  # noqa: E402
+from deploy.server import free_port  # noqa: E402
+from deploy.stack import Stack  # noqa: E402
 
 EXTRA_SERVERS = """
     server {  # the same bytes as files

@@ -10,41 +10,22 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+
+from deploy.server import free_port, serve, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get(
     "DEPLOY_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up") from None
-            time.sleep(0.2)
 
 
 class Stack:
@@ -54,6 +35,7 @@ class Stack:
         self.instances, self.workers, self.delivery = instances, workers, delivery
         self.extra_env = env or {}
         self.processes: list[subprocess.Popen] = []
+        self.apps = ExitStack()  # the app servers (deploy/server.py stops each)
         self.run_dir = Path(tempfile.mkdtemp(prefix="newswire-deploy-"))
         self.admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
         self.database = f"newswire_deploy_{uuid.uuid4().hex[:8]}"
@@ -68,7 +50,7 @@ class Stack:
     def database_url(self) -> str:
         return self.admin.url.set(database=self.database).render_as_string(hide_password=False)
 
-    def env(self, **more: str) -> dict:
+    def env(self) -> dict:
         return {
             **os.environ,
             "DATABASE_URL": self.database_url,
@@ -77,7 +59,6 @@ class Stack:
             "ACCESS_LOG": "",
             "WEBHOOK_ALLOW_PRIVATE": "1",  # the check's webhook receiver is on loopback
             **self.extra_env,
-            **more,
         }
 
     def flask(self, *args: str) -> str:
@@ -87,25 +68,20 @@ class Stack:
         )  # fmt: skip
         return done.stdout.strip()
 
-    def start(self, command: list[str], **env: str) -> subprocess.Popen:
+    def start(self, command: list[str]) -> subprocess.Popen:
         log = open(self.run_dir / f"process-{len(self.processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         self.processes.append(process)
         return process
 
     def start_app(self) -> str:
-        port = free_port()
-        self.start(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-            PORT=str(port), WORKERS=str(self.workers),
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(url + "/health")
-        self.app_urls.append(url)
-        return url
+        log = self.run_dir / f"app-{len(self.app_urls)}.log"
+        app = self.apps.enter_context(serve(workers=self.workers, env=self.env(), log=log))
+        self.app_urls.append(app.url)
+        return app.url
 
     def nginx_conf(self) -> str:
         template = string.Template((ROOT / "deploy" / "nginx.conf").read_text())
@@ -154,6 +130,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        self.apps.close()
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
         self.admin.dispose()
