@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
+from contextlib import ExitStack
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -23,9 +18,9 @@ from sqlalchemy.exc import OperationalError
 
 from api import create_app
 from api.store import Base, Store
+from deploy.server import free_port, serve
 
 PG_URL = os.environ.get("NEWSWIRE_TEST_DATABASE_URL")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -142,12 +137,6 @@ def create(client, auth, article_data):
     return _create
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(database_url, tmp_path):
     """Start gunicorn as `make run` does, on a free port and the test database.
@@ -156,56 +145,22 @@ def gunicorn(database_url, tmp_path):
     `--workers 3`) override the config file, extra environment variables are added. Every
     server started is stopped after the test.
     """
-    processes: list[subprocess.Popen] = []
+    with ExitStack() as servers:
 
-    def start(*args: str, **env: str) -> str:
-        port = free_port()
-        environment = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "PORT": str(port),
-            "WORKERS": "2",
-            "ACCESS_LOG": "",
-            **env,
-        }
-        log = tmp_path / f"gunicorn-{port}.log"  # a file, not a pipe: a full pipe blocks it
-        with open(log, "wb") as stderr:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "deploy/gunicorn.conf.py",
-                    *args,
-                    "wsgi:app",
-                ],
-                cwd=ROOT,
-                env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
-        processes.append(process)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
+        def start(*args: str, **env: str) -> str:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            env = {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test-secret",
+                "PUBLIC_BASE_URL": base,
+                **env,
+            }
+            log = tmp_path / f"gunicorn-{port}.log"
             try:
-                urllib.request.urlopen(base + "/health", timeout=1)
-                return base
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    pytest.fail("gunicorn did not start: " + log.read_text()[-2000:])
-                time.sleep(0.1)
+                servers.enter_context(serve(*args, port=port, env=env, log=log))
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
+            return base
 
-    yield start
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        yield start
