@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -24,14 +22,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
+
+from deploy.server import free_port, serve  # noqa: E402
+
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -62,31 +58,6 @@ def flask(env: dict, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
-
-
-@contextmanager
-def server(env: dict, port: int):
-    """gunicorn serving the app with the project's settings (gevent), until the block ends."""
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--log-level", "warning"]
-        + ["wsgi:app"],
-        cwd=ROOT,
-        env={**env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": "2", "ACCESS_LOG": ""},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def create_anchors(base: str, token: str) -> list[str]:
@@ -140,12 +111,15 @@ def main() -> int:
             flask(env, "seed")
             token = flask(env, "token", "create", "contract")
             base = env["PUBLIC_BASE_URL"]
-            with server(env, port):
+            log = Path(workdir) / "gunicorn.log"
+            with serve("--log-level", "warning", port=port, env=env, log=log):
                 os.environ["NEWSWIRE_CONTRACT_ANCHORS"] = ",".join(create_anchors(base, token))
                 print("== schemathesis with a write token", flush=True)
                 token_run = schemathesis(base, with_token(Path(workdir), token))
                 print("== schemathesis without a token", flush=True)
                 anonymous_run = schemathesis(base, CONFIG)
+            if token_run or anonymous_run:  # the server's side of the failures
+                print("== gunicorn's log\n" + log.read_text(errors="replace"), flush=True)
     return token_run or anonymous_run
 
 
