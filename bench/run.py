@@ -12,29 +12,21 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
+
+from deploy import server  # noqa: E402
+
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
-GUNICORN = [
-    sys.executable,
-    "-m",
-    "gunicorn",
-    "--workers",
-    "2",
-    "--worker-class",
-    "sync",
-    "--log-level",
-    "warning",
-]
+# 2 sync workers and gunicorn's own defaults otherwise: Newswire and the ceiling alike
+GUNICORN = ["--worker-class", "sync", "--log-level", "warning"]
 SECRET = "bench-secret"
 ABSENT_TAG_PATH = "/v1/articles?tag=gibt-es-nicht"  # no article has it: the worst case of a scan
 
@@ -77,37 +69,15 @@ def database(n: int) -> str:
     return url
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve(app: str, env: dict | None = None):
     """gunicorn with the fixed settings; yields (base URL, master pid)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [*GUNICORN, "--bind", f"127.0.0.1:{port}", app],
-        cwd=ROOT,
-        env={**os.environ, "SECRET_KEY": SECRET, **(env or {})},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + ("/health" if app == "wsgi:app" else "/bytes/1"))
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                sys.exit(f"{app} did not start")
-            time.sleep(0.2)
-    try:
-        yield base, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    health = "/health" if app == "wsgi:app" else "/bytes/1"
+    env = {"SECRET_KEY": SECRET, **(env or {})}
+    with server.serve(
+        *GUNICORN, app=app, config=None, workers=2, env=env, health=health
+    ) as running:
+        yield running.url, running.pid
 
 
 def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
