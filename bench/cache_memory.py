@@ -27,12 +27,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
-from bench.run import ROOT, free_port
+from bench.run import ROOT
+from deploy.server import serve
 
 OUT = ROOT / "bench" / "out" / "cache_memory"
 CLIENTS = 8  # client threads, each one connection at a time
@@ -84,39 +83,6 @@ def drive(port: int, kind: str, requests: int, seconds: float) -> str:
     return f"{answered:,} requests in {elapsed:.0f} s" + (f", not 200: {others}" if others else "")
 
 
-@contextmanager
-def serve(url: str):
-    """gunicorn with `make run`'s settings and 2 workers; yields (port, master pid)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench",
-        "PORT": str(port),
-        "WORKERS": "2",
-        "ACCESS_LOG": "",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    sys.exit("gunicorn did not start")
-                time.sleep(0.2)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def database() -> str:
     """A fresh SQLite database with the demo articles."""
     shutil.rmtree(OUT, ignore_errors=True)
@@ -145,7 +111,8 @@ def main() -> None:
     cli.add_argument("--seconds", type=int, default=150, help="the longest a phase may run")
     args = cli.parse_args()
     url = database()
-    with serve(url) as (port, master):
+    with serve(workers=2, env={"DATABASE_URL": url, "SECRET_KEY": "bench"}) as server:
+        port, master = server.port, server.pid
         drive(port, "distinct", 2000, 30)  # warm every worker: imports, connections, caches
         start = workers_rss_mb(master)
         show("after warming", start)
