@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from marshmallow import ValidationError  # noqa: E402
 
+from deploy.server import serve  # noqa: E402
 from schemas.article import ArticleIn  # noqa: E402
 
 RUNS = 5
@@ -101,12 +101,6 @@ def through_schema(article: dict) -> tuple[list[float], str]:
     return times, outcome[:60]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def post(base: str, token: str, article: dict) -> tuple[list[float], int]:
     data = json.dumps({**BASE, **article}, ensure_ascii=False).encode()
     times, status = [], 0
@@ -148,24 +142,9 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--log-level", "warning",
-             "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/health", timeout=1)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        sys.exit("gunicorn did not start")
-                    time.sleep(0.1)
+        # one sync worker, gunicorn's own defaults otherwise
+        with serve("--log-level", "warning", config=None, workers=1, env=env) as server:
+            base = server.url
             post(base, token, cases["real 5 KB, settled"])  # the worker's first request imports
             worst_schema = worst_http = 0.0
             ms = "{:>6.1f} {:>7.1f}".format
@@ -180,9 +159,6 @@ def main() -> None:
                     f" {ms(statistics.median(http_ms), max(http_ms))}  {status} {outcome}"
                 )
             print(f"{'slowest median':42} {'':>9} {worst_schema:>6.1f} {'':7} {worst_http:>6.1f}")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":
