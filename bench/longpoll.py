@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,8 @@ import urllib.request
 from pathlib import Path
 
 from api.store import Store
-from bench.run import ROOT, database, free_port, wrk
+from bench.run import ROOT, database, wrk
+from deploy.server import free_port, serve
 from schemas.article import ArticleIn
 
 WAIT = 60  # seconds each long-poll may wait; every round ends well before
@@ -142,32 +142,12 @@ def main() -> None:
     flask(url, "migrate")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench",
-        "PUBLIC_BASE_URL": base,
-        "PORT": str(port),
-        "WORKERS": str(args.workers),
-        "ACCESS_LOG": "",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "PUBLIC_BASE_URL": base}
     try:
-        settle(lambda: healthy(base))
-        run(base, port, server.pid, url, args)
+        with serve(port=port, workers=args.workers, env=env) as server:
+            run(base, port, server.pid, url, args)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def healthy(base: str) -> bool:
-    try:
-        urllib.request.urlopen(base + "/health", timeout=1)
-        return True
-    except OSError:
-        return False
 
 
 def run(base: str, port: int, master: int, url: str, args) -> None:
