@@ -33,24 +33,19 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
+
+from deploy.server import serve  # noqa: E402
+
 MODELS = {
     "gevent": [],  # the config file's own model
     "gthread": ["--worker-class", "gthread", "--threads", "250"],  # 1,000 threads per instance
     "sync": ["--worker-class", "sync"],  # the model before, for reference
 }
 PATH = "/v1/articles"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare_database(url: str) -> None:
@@ -63,42 +58,6 @@ def prepare_database(url: str) -> None:
             check=True,
             capture_output=True,
         )
-
-
-@contextmanager
-def serve(model: str, database_url: str):
-    """gunicorn with deploy/gunicorn.conf.py and the model's overrides; yields (port, pid)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "WORKERS": "4",
-        "KEEPALIVE": "60",
-        "ACCESS_LOG": "",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-    process = subprocess.Popen(
-        [*command, *MODELS[model], "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while workers(process.pid) == [] or get(port, 1.0) != 200:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit(f"{model}: gunicorn did not start")
-            time.sleep(0.2)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def workers(master: int) -> list[int]:
@@ -261,7 +220,9 @@ def open_connections(pids: list[int]) -> list[int]:
 
 def run_model(model: str, database_url: str, args) -> dict:
     result: dict = {"model": model}
-    with serve(model, database_url) as (port, master):
+    env = {"DATABASE_URL": database_url, "KEEPALIVE": "60"}
+    with serve(*MODELS[model], workers=4, env=env) as server:
+        port, master = server.port, server.pid
         for _ in range(20):  # warm every worker's cache
             get(port, 5)
         time.sleep(1)
