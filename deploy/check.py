@@ -3,9 +3,10 @@
 Starts PostgreSQL's database, two app servers, the delivery process and nginx on loopback
 ports, then checks: reads and writes through nginx (an edit with the weak ETag nginx's gzip
 hands on included); a write through one app server served by the other and through nginx
-within 2 s (the distribution over 8 writes is printed); the first reader of a URL left alone
-since its copy expired gets the news, and a deleted article leaves the cache; a scheduled
-article through nginx within 1 s of its instant, and no browser's copy of a feed without it
+within 2 s (the distribution over 8 writes is printed), and as the second after a read begins
+(X-Accel-Expires); the first reader of a URL left alone since its copy expired gets the news,
+and a deleted article leaves the cache; a scheduled article through nginx within 1 s of its
+instant, and no browser's copy of a feed without it
 past the instant; 304s; gzip that decodes to the same bytes; 200 slow clients absorbed; a
 long-poll through nginx woken by a write through another server; a webhook delivered once.
 Exits non-zero when any check fails.
@@ -116,6 +117,26 @@ def check_freshness(stack: Stack) -> None:
         "a write through A shows through nginx within 2 s (8 writes)",
         worst <= 2,  # the time of the look that sees it included
         f"min {min(delays):.2f} s, median {statistics.median(delays):.2f} s, max {worst:.2f} s",
+    )
+
+
+def check_next_second(stack: Stack) -> None:
+    """nginx serves a copy no later than the second it was made in (X-Accel-Expires), so a
+    write after a read shows as the next second begins; from `s-maxage=1` alone nginx would
+    serve the copy through that next second too, which the 2 s above cannot tell apart."""
+    stale = []
+    for i in range(3):
+        url = f"{stack.url}/v1/articles?section=sekunde&limit={10 + i}"  # a URL nginx lacks
+        request(url)
+        served = time.time()  # nginx's copy was made in this second or before
+        article = write(stack, stack.app_urls[0], section="sekunde", headline=f"Sekunde {i}")
+        time.sleep(max(0.0, math.floor(served) + 1.05 - time.time()))
+        if article["id"] not in listed_ids(url):
+            stale.append(i)
+    check(
+        "a write shows through nginx as the next second begins",
+        not stale,
+        f"{len(stale)} of 3 reads got the copy of the second before",
     )
 
 
@@ -292,6 +313,7 @@ def main() -> int:
         print(f"nginx on {stack.url}, app servers {', '.join(stack.app_urls)}", flush=True)
         check_reads_and_writes(stack)
         check_freshness(stack)
+        check_next_second(stack)
         check_quiet_url(stack)
         check_scheduled(stack)
         check_conditional_and_gzip(stack)
