@@ -6,10 +6,10 @@ hands on included); a write through one app server served by the other and throu
 within 2 s (the distribution over 8 writes is printed), and as the second after a read begins
 (X-Accel-Expires); the first reader of a URL left alone since its copy expired gets the news,
 and a deleted article leaves the cache; a scheduled article through nginx within 1 s of its
-instant, and no browser's copy of a feed without it
-past the instant; 304s; gzip that decodes to the same bytes; 200 slow clients absorbed; a
-long-poll through nginx woken by a write through another server; a webhook delivered once.
-Exits non-zero when any check fails.
+instant, and no browser's copy of a feed without it past the instant; 304s; gzip that
+decodes to the same bytes; 200 slow clients absorbed; a long-poll through nginx woken by a
+write through another server, and one spelled `%77ait=` not answered from nginx's cache; a
+webhook delivered once. Exits non-zero when any check fails.
 """
 
 from __future__ import annotations
@@ -267,6 +267,22 @@ def check_long_poll(stack: Stack) -> None:
     )
 
 
+def check_escaped_wait(stack: Stack) -> None:
+    """A wait spelled `%77ait=` is a long-poll at the app, which nginx's $arg_wait cannot see:
+    the app's no-cache keeps nginx from answering the next waiter with the empty page."""
+    head = json.loads(request(stack.url + "/v1/changes?since=0&limit=1000")[2])["next_since"]
+    waited = []
+    for _ in range(2):
+        started = time.monotonic()
+        request(f"{stack.url}/v1/changes?since={head}&%77ait=1")
+        waited.append(time.monotonic() - started)
+    check(
+        "a long-poll with %77ait= waits, and nginx does not keep its empty page",
+        min(waited) >= 0.9,
+        ", ".join(f"{w:.2f} s" for w in waited),
+    )
+
+
 class Receiver(BaseHTTPRequestHandler):
     received: list = []
 
@@ -320,6 +336,7 @@ def main() -> int:
         check_forwarded_headers(stack)
         check_slow_clients(stack)
         check_long_poll(stack)
+        check_escaped_wait(stack)
         check_webhook(stack)
     print(f"{len(failures)} failed in {time.monotonic() - started:.0f} s", flush=True)
     return 1 if failures else 0
