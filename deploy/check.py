@@ -17,8 +17,10 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -26,6 +28,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from deploy.stack import Stack
 
@@ -217,6 +220,38 @@ def check_forwarded_headers(stack: Stack) -> None:
     check("a client's forged X-Forwarded-* headers change nothing", status == 200, str(status))
 
 
+def check_debian_layout(stack: Stack) -> None:
+    """deploy/nginx.conf as its header says to use it in Debian's /etc/nginx: the http block's
+    contents without the lines marked standalone in conf.d, and Debian's default site removed.
+    nginx must take it without an error or a warning (a directive that Debian's nginx.conf
+    sets already is an error: nginx would not start)."""
+    debian = Path("/etc/nginx/nginx.conf")
+    if not debian.exists():
+        print("skip  the conf.d form in Debian's nginx.conf: no /etc/nginx/nginx.conf")
+        return
+    conf = stack.nginx_conf()
+    contents = conf[conf.index("\nhttp {") + len("\nhttp {") : conf.rindex("}")]
+    ours = stack.run_dir / "newswire.conf"
+    ours.write_text("".join(line for line in contents.splitlines(True) if "standalone" not in line))
+    main = debian.read_text().replace("include /etc/nginx/conf.d/*.conf;", f"include {ours};")
+    (stack.run_dir / "debian.conf").write_text(
+        main.replace("include /etc/nginx/sites-enabled/*;", "")
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    test = [nginx, "-t", "-q", "-c", str(stack.run_dir / "debian.conf")]
+    done = subprocess.run(
+        [*test, "-e", str(stack.run_dir / "t.log")], capture_output=True, text=True
+    )
+    complaints = [
+        line for line in done.stderr.splitlines() if "[warn]" in line or "[emerg]" in line
+    ]
+    check(
+        "the conf.d form of deploy/nginx.conf works in Debian's nginx.conf",
+        done.returncode == 0 and not complaints,
+        "; ".join(c.partition("] ")[2] for c in complaints)[:300],
+    )
+
+
 def check_slow_clients(stack: Stack, count: int = 200) -> None:
     sockets = []
     try:
@@ -334,6 +369,7 @@ def main() -> int:
         check_scheduled(stack)
         check_conditional_and_gzip(stack)
         check_forwarded_headers(stack)
+        check_debian_layout(stack)
         check_slow_clients(stack)
         check_long_poll(stack)
         check_escaped_wait(stack)
