@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import shutil
 import socket
 import statistics
@@ -226,14 +227,15 @@ def check_debian_layout(stack: Stack) -> None:
     nginx must take it without an error or a warning (a directive that Debian's nginx.conf
     sets already is an error: nginx would not start)."""
     debian = Path("/etc/nginx/nginx.conf")
-    if not debian.exists():
-        print("skip  the conf.d form in Debian's nginx.conf: no /etc/nginx/nginx.conf")
+    include = "include /etc/nginx/conf.d/*.conf;"
+    if os.geteuid() != 0 or not debian.exists() or include not in debian.read_text():
+        print("skip  the conf.d form in Debian's nginx.conf: not root, or no Debian nginx.conf")
         return
     conf = stack.nginx_conf()
     contents = conf[conf.index("\nhttp {") + len("\nhttp {") : conf.rindex("}")]
     ours = stack.run_dir / "newswire.conf"
     ours.write_text("".join(line for line in contents.splitlines(True) if "standalone" not in line))
-    main = debian.read_text().replace("include /etc/nginx/conf.d/*.conf;", f"include {ours};")
+    main = debian.read_text().replace(include, f"include {ours};")
     (stack.run_dir / "debian.conf").write_text(
         main.replace("include /etc/nginx/sites-enabled/*;", "")
     )
