@@ -18,6 +18,7 @@ import gzip
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -236,6 +237,8 @@ def check_debian_layout(stack: Stack) -> None:
     ours = stack.run_dir / "newswire.conf"
     ours.write_text("".join(line for line in contents.splitlines(True) if "standalone" not in line))
     main = debian.read_text().replace(include, f"include {ours};")
+    # nginx -t creates the pid file: one of the run's own, not Debian's
+    main = re.sub(r"(?m)^pid .*;", f"pid {stack.run_dir}/debian.pid;", main)
     (stack.run_dir / "debian.conf").write_text(
         main.replace("include /etc/nginx/sites-enabled/*;", "")
     )
