@@ -161,13 +161,19 @@ class Freshness:
             left = None
         else:
             left = max(0, math.floor((next_due - now).total_seconds()))
-        max_age = self.max_age if left is None else min(self.max_age, left)
+        room = None if left is None else max(0, left - 1)
+        shared = self.shared if room is None else min(self.shared, room)
+        # nginx hands its copy on unchanged, with no Age header, up to `shared` seconds after
+        # this second began; a browser counts max-age from then, and stale-while-revalidate
+        # after it (browsers serve stale too)
+        max_age = self.max_age if left is None else min(self.max_age, left - shared)
+        if room is None:
+            stale = self.stale
+        else:
+            stale = min(self.stale, room - shared, left - shared - max_age)
         value = f"public, max-age={max_age}"
         if not self.shared:
             return (("Cache-Control", value),)
-        room = None if left is None else max(0, left - 1)
-        shared = self.shared if room is None else min(self.shared, room)
-        stale = self.stale if room is None else min(self.stale, room - shared)
         value += f", s-maxage={shared}"
         if stale > 0:
             value += f", stale-while-revalidate={stale}"

@@ -15,12 +15,12 @@ for it (`rendering`), so they find it cached instead of each reading the databas
 from __future__ import annotations
 
 import threading
-from urllib.parse import parse_qs
 
 from flask import Flask
 from marshmallow import ValidationError
 
-from api.caching import HEAD_KEY
+from api import querystring
+from api.caching import HEAD_KEY, PRIVATE
 from api.store import Store
 from schemas.query import ChangesQuery
 
@@ -41,32 +41,44 @@ class LongPoll:
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or environ.get("PATH_INFO") != PATH:
             return self.inner(environ, start_response)
-        query_string = environ.get("QUERY_STRING", "")
-        if "wait=" not in query_string:
+        try:  # decoded as the view decodes it: `%77ait=` is `wait=`
+            pairs = querystring.pairs(environ)
+        except querystring.BadQueryString:
+            return self.inner(environ, start_response)  # Flask answers the 400
+        if not any(name == "wait" for name, _ in pairs):
             return self.inner(environ, start_response)
+        fields: dict[str, str] = {}
+        for name, value in pairs:
+            fields.setdefault(name, value)  # the first of a repeated name, as the view reads
         try:
-            fields = {k: v[0] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
             query = self.query.load(fields)
         except ValidationError:
             return self.inner(environ, start_response)  # Flask answers the 400
         if not query["wait"]:
             return self.inner(environ, start_response)
-        start_response = unbuffered(start_response)
+        start_response = held(start_response)
         head = self.store.wait_past(query["since"], query["wait"])
         if head is None:  # the wait ran out: the page at the head it waited at is empty
             if self.store.watch.latest.seq >= 0:  # else ServeCached reads the head itself
                 environ[HEAD_KEY] = self.store.watch.latest
             return self.inner(environ, start_response)
         environ[HEAD_KEY] = head
-        with self.rendering[hash(query_string) % LOCKS]:
+        with self.rendering[hash(environ.get("QUERY_STRING", "")) % LOCKS]:
             return self.inner(environ, start_response)
 
 
-def unbuffered(start_response):
-    """start_response adding `X-Accel-Buffering: no`: a proxy in front (nginx) passes the
-    answer on as it comes rather than buffering it, as for any long-held response."""
+def held(start_response):
+    """start_response for a long-poll's answer: `X-Accel-Buffering: no`, so a proxy in front
+    (nginx) passes it on as it comes rather than buffering it; and not for shared caches
+    (`no-cache`, no X-Accel-Expires), since one that kept the empty page a wait ran out with
+    would answer the next waiter at once instead of letting it wait."""
 
     def start(status, headers, exc_info=None):
+        headers = [
+            PRIVATE[0] if k == "Cache-Control" and "public" in v else (k, v)
+            for k, v in headers
+            if k != "X-Accel-Expires"
+        ]
         return start_response(status, [*headers, ("X-Accel-Buffering", "no")], exc_info)
 
     return start

@@ -3,19 +3,26 @@
 Starts PostgreSQL's database, two app servers, the delivery process and nginx on loopback
 ports, then checks: reads and writes through nginx (an edit with the weak ETag nginx's gzip
 hands on included); a write through one app server served by the other and through nginx
-within 2 s (the distribution over 8 writes is printed); the first reader of a URL left alone
-since its copy expired gets the news, and a deleted article leaves the cache; a scheduled
-article through nginx within 1 s of its instant; 304s; gzip that decodes to the same
-bytes; 200 slow clients absorbed; a long-poll through nginx woken by a write through another
-server; a webhook delivered once. Exits non-zero when any check fails.
+within 2 s (the distribution over 8 writes is printed), and as the second after a read begins
+(X-Accel-Expires); the first reader of a URL left alone since its copy expired gets the news,
+and a deleted article leaves the cache; a scheduled article through nginx within 1 s of its
+instant, and no browser's copy of a feed without it past the instant; 304s; gzip that
+decodes to the same bytes; 200 slow clients absorbed; a long-poll through nginx woken by a
+write through another server, and one spelled `%77ait=` not answered from nginx's cache; a
+webhook delivered once. Exits non-zero when any check fails.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import math
+import os
+import re
+import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -23,6 +30,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from deploy.stack import Stack
 
@@ -117,6 +125,26 @@ def check_freshness(stack: Stack) -> None:
     )
 
 
+def check_next_second(stack: Stack) -> None:
+    """nginx serves a copy no later than the second it was made in (X-Accel-Expires), so a
+    write after a read shows as the next second begins; from `s-maxage=1` alone nginx would
+    serve the copy through that next second too, which the 2 s above cannot tell apart."""
+    stale = []
+    for i in range(3):
+        url = f"{stack.url}/v1/articles?section=sekunde&limit={10 + i}"  # a URL nginx lacks
+        request(url)
+        served = time.time()  # nginx's copy was made in this second or before
+        article = write(stack, stack.app_urls[0], section="sekunde", headline=f"Sekunde {i}")
+        time.sleep(max(0.0, math.floor(served) + 1.05 - time.time()))
+        if article["id"] not in listed_ids(url):
+            stale.append(i)
+    check(
+        "a write shows through nginx as the next second begins",
+        not stale,
+        f"{len(stale)} of 3 reads got the copy of the second before",
+    )
+
+
 def check_quiet_url(stack: Stack) -> None:
     """A URL nobody asked for since its copy expired: its first reader gets the news, not the
     expired copy (nginx must not answer with it while it refreshes it in the background)."""
@@ -140,16 +168,30 @@ def check_quiet_url(stack: Stack) -> None:
 
 
 def check_scheduled(stack: Stack) -> None:
+    """A scheduled article shows at its instant, and no copy without it outlives the instant:
+    not nginx's, nor a browser's copy of a feed (max-age=60 before clipping) that nginx handed
+    on late in its second without an Age header."""
     url = stack.url + "/v1/articles?section=termine"
-    instant = datetime.now(UTC) + timedelta(seconds=4)
+    feed = stack.url + "/feeds/rss.xml?section=termine"
+    instant = datetime.fromtimestamp(math.floor(time.time()) + 4.5, UTC)  # mid-second
     article = write(stack, stack.app_urls[1], section="termine", published_at=instant.isoformat())
+    early, outlived = False, -math.inf
     while datetime.now(UTC) < instant - timedelta(seconds=0.5):
-        check_early = article["id"] in listed_ids(url)
-        if check_early:
-            break
+        early = early or article["id"] in listed_ids(url)
+        asked = time.time()  # a browser counts max-age from its request (RFC 9111, 4.2.3)
+        _, headers, body = request(feed)
+        if article["id"] not in body.decode():
+            max_age = int(headers["Cache-Control"].split("max-age=")[1].split(",")[0])
+            outlived = max(outlived, asked + max_age - instant.timestamp())
         time.sleep(0.1)
-    check("a scheduled article is not shown before its instant", not check_early)
-    late = seconds_until_listed(url, article["id"], time.monotonic()) - 0.5
+    check("a scheduled article is not shown before its instant", not early)
+    check(
+        "a browser's copy of a feed without it expires by the instant",
+        outlived <= 0,
+        f"the latest {outlived:+.2f} s after it",
+    )
+    seconds_until_listed(url, article["id"], time.monotonic())
+    late = time.time() - instant.timestamp()
     check(
         "a scheduled article shows through nginx within 1 s of its instant",
         late <= 1,
@@ -178,6 +220,41 @@ def check_forwarded_headers(stack: Stack) -> None:
     forged = {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl", "X-Forwarded-Proto": "https"}
     status = request(stack.url + "/v1/articles?section=vorgeblich", headers=forged)[0]
     check("a client's forged X-Forwarded-* headers change nothing", status == 200, str(status))
+
+
+def check_debian_layout(stack: Stack) -> None:
+    """deploy/nginx.conf as its header says to use it in Debian's /etc/nginx: the http block's
+    contents without the lines marked standalone in conf.d, and Debian's default site removed.
+    nginx must take it without an error or a warning (a directive that Debian's nginx.conf
+    sets already is an error: nginx would not start)."""
+    debian = Path("/etc/nginx/nginx.conf")
+    include = "include /etc/nginx/conf.d/*.conf;"
+    if os.geteuid() != 0 or not debian.exists() or include not in debian.read_text():
+        print("skip  the conf.d form in Debian's nginx.conf: not root, or no Debian nginx.conf")
+        return
+    conf = stack.nginx_conf()
+    contents = conf[conf.index("\nhttp {") + len("\nhttp {") : conf.rindex("}")]
+    ours = stack.run_dir / "newswire.conf"
+    ours.write_text("".join(line for line in contents.splitlines(True) if "standalone" not in line))
+    main = debian.read_text().replace(include, f"include {ours};")
+    # nginx -t creates the pid file: one of the run's own, not Debian's
+    main = re.sub(r"(?m)^pid .*;", f"pid {stack.run_dir}/debian.pid;", main)
+    (stack.run_dir / "debian.conf").write_text(
+        main.replace("include /etc/nginx/sites-enabled/*;", "")
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    test = [nginx, "-t", "-q", "-c", str(stack.run_dir / "debian.conf")]
+    done = subprocess.run(
+        [*test, "-e", str(stack.run_dir / "t.log")], capture_output=True, text=True
+    )
+    complaints = [
+        line for line in done.stderr.splitlines() if "[warn]" in line or "[emerg]" in line
+    ]
+    check(
+        "the conf.d form of deploy/nginx.conf works in Debian's nginx.conf",
+        done.returncode == 0 and not complaints,
+        "; ".join(c.partition("] ")[2] for c in complaints)[:300],
+    )
 
 
 def check_slow_clients(stack: Stack, count: int = 200) -> None:
@@ -230,6 +307,22 @@ def check_long_poll(stack: Stack) -> None:
     )
 
 
+def check_escaped_wait(stack: Stack) -> None:
+    """A wait spelled `%77ait=` is a long-poll at the app, which nginx's $arg_wait cannot see:
+    the app's no-cache keeps nginx from answering the next waiter with the empty page."""
+    head = json.loads(request(stack.url + "/v1/changes?since=0&limit=1000")[2])["next_since"]
+    waited = []
+    for _ in range(2):
+        started = time.monotonic()
+        request(f"{stack.url}/v1/changes?since={head}&%77ait=1")
+        waited.append(time.monotonic() - started)
+    check(
+        "a long-poll with %77ait= waits, and nginx does not keep its empty page",
+        min(waited) >= 0.9,
+        ", ".join(f"{w:.2f} s" for w in waited),
+    )
+
+
 class Receiver(BaseHTTPRequestHandler):
     received: list = []
 
@@ -276,12 +369,15 @@ def main() -> int:
         print(f"nginx on {stack.url}, app servers {', '.join(stack.app_urls)}", flush=True)
         check_reads_and_writes(stack)
         check_freshness(stack)
+        check_next_second(stack)
         check_quiet_url(stack)
         check_scheduled(stack)
         check_conditional_and_gzip(stack)
         check_forwarded_headers(stack)
+        check_debian_layout(stack)
         check_slow_clients(stack)
         check_long_poll(stack)
+        check_escaped_wait(stack)
         check_webhook(stack)
     print(f"{len(failures)} failed in {time.monotonic() - started:.0f} s", flush=True)
     return 1 if failures else 0

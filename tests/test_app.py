@@ -153,6 +153,50 @@ def test_no_shared_cache_keeps_an_answer_past_a_scheduled_instant(database_url, 
         app.extensions["store"].close()
 
 
+def test_a_browser_copy_handed_on_by_nginx_expires_by_the_scheduled_instant(client, create):
+    """nginx hands its copy on, unchanged and without an Age header, until the end of its
+    last second (X-Accel-Expires); a browser counts max-age from then, so max-age must leave
+    that time out, or a feed without the scheduled article outlives its instant."""
+    from datetime import UTC, datetime
+
+    due = datetime.fromtimestamp(math.floor(time.time()) + 10.999, UTC)
+    create(headline="Geplant", published_at=due.isoformat())
+    for path in ("/feeds/rss.xml", "/"):
+        response = client.get(path)
+        max_age = int(response.headers["Cache-Control"].split("max-age=")[1].split(",")[0])
+        last_second = int(response.headers["X-Accel-Expires"].removeprefix("@"))
+        assert last_second + 1 + max_age <= due.timestamp(), path
+
+
+def test_a_browsers_stale_while_revalidate_ends_by_the_scheduled_instant(database_url):
+    """stale-while-revalidate (SHARED_STALE) is for every cache, browsers too (Chrome serves
+    a stale copy once while it revalidates): with max-age it must end by the instant."""
+    from datetime import UTC, datetime
+
+    from api import create_app
+
+    config = {"SHARED_MAX_AGE": 1, "SHARED_STALE": 5, "FEED_MAX_AGE": 60}
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, **config})
+    token = app.extensions["store"].create_token("t")
+    client = app.test_client()
+    try:
+        due = datetime.fromtimestamp(math.floor(time.time()) + 10.999, UTC)
+        article = {"headline": "Geplant", "lead": "Bald.", "body_text": "Text."}
+        article |= {"status": "published", "published_at": due.isoformat()}
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.post("/v1/articles", json=article, headers=headers).status_code == 201
+        response = client.get("/feeds/rss.xml")
+        directives = dict(
+            d.strip().partition("=")[::2] for d in response.headers["Cache-Control"].split(",")
+        )
+        max_age = int(directives["max-age"])
+        stale = int(directives.get("stale-while-revalidate", 0))
+        last_second = int(response.headers["X-Accel-Expires"].removeprefix("@"))
+        assert last_second + 1 + max_age + stale <= due.timestamp()
+    finally:
+        app.extensions["store"].close()
+
+
 def test_answers_with_credentials_are_not_for_shared_caches(client, create, auth):
     article = create()
     response = client.get(f"/v1/articles/{article['id']}", headers=auth)

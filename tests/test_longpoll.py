@@ -59,6 +59,20 @@ def test_a_long_poll_asks_a_proxy_not_to_buffer_it(client, create):
     assert "X-Accel-Buffering" not in client.get(f"/v1/changes?since={since}").headers
 
 
+def test_a_wait_spelled_with_escapes_is_a_long_poll_too(client, create):
+    """The view reads `%77ait=1` as `wait=1`, and so does the long-poll: nginx, which cannot
+    tell them apart, must not store the answer (a cache keeping the empty page would answer
+    the next waiter at once), so no long-poll's answer is for shared caches."""
+    create()
+    since = head(client)
+    for query in (f"since={since}&%77ait=1", f"since={since}&wait=1", "since=0&wait=1"):
+        response = client.get(f"/v1/changes?{query}")
+        assert response.headers["X-Accel-Buffering"] == "no", query
+        assert response.headers["Cache-Control"] == "no-cache", query
+        assert "X-Accel-Expires" not in response.headers, query
+    assert client.get("/v1/changes?since=0").headers["Cache-Control"].startswith("public")
+
+
 def test_no_change_answers_an_empty_page_when_the_wait_runs_out(client, create):
     create()
     since = head(client)
