@@ -155,8 +155,9 @@ class Freshness:
         through the whole of it), so shared lifetimes end a second before the instant. Counted
         from the second it stores the answer in, nginx would hold `s-maxage=1` up to 2 s; so
         the same lifetime also goes to nginx as the last second it may serve the answer in
-        (`X-Accel-Expires: @…`, which nginx reads before Cache-Control and never passes on):
-        a hot URL is then fetched anew as each second begins, and a write shows within one."""
+        (`X-Accel-Expires: @…`, which overrides Cache-Control for nginx and which it never
+        passes on): a hot URL is then fetched anew as each second begins, and a write shows
+        within one."""
         if next_due is None or not self.clip:
             left = None
         else:
