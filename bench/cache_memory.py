@@ -19,11 +19,9 @@ its requests or `--seconds`, whichever comes first.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -31,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.run import ROOT
+from deploy.flask_news import flask_news
 from deploy.server import serve
 
 OUT = ROOT / "bench" / "out" / "cache_memory"
@@ -88,15 +87,8 @@ def database() -> str:
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
     url = f"sqlite:///{OUT / 'newswire.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
-    for command in (["migrate"], ["seed"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "news", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+    for command in ("migrate", "seed"):
+        flask_news(url, command, env={"SECRET_KEY": "bench"})
     return url
 
 

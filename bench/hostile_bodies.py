@@ -15,7 +15,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from marshmallow import ValidationError  # noqa: E402
 
+from deploy.flask_news import flask_news  # noqa: E402
 from deploy.server import serve  # noqa: E402
 from schemas.article import ArticleIn  # noqa: E402
 
@@ -127,21 +127,10 @@ def main() -> None:
     print(f"{'body':42} {'chars':>9} {'schema ms':>14} {'HTTP ms':>14}  answer")
     print(f"{'':42} {'':>9} {'median   max':>14} {'median   max':>14}")
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "SECRET_KEY": "bench-secret",
-        }
-        flask = [sys.executable, "-m", "flask", "--app", "wsgi", "news"]
-        subprocess.run([*flask, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-        token = subprocess.run(
-            [*flask, "token", "create", "bench"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret"}
+        flask_news(url, "migrate", env=env)
+        token = flask_news(url, "token", "create", "bench", env=env)
         # one sync worker, gunicorn's own defaults otherwise
         with serve("--log-level", "warning", config=None, workers=1, env=env) as server:
             base = server.url

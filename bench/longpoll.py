@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,7 +29,8 @@ import urllib.request
 from pathlib import Path
 
 from api.store import Store
-from bench.run import ROOT, database, wrk
+from bench.run import database, wrk
+from deploy.flask_news import flask_news
 from deploy.server import free_port, serve
 from schemas.article import ArticleIn
 
@@ -49,12 +48,6 @@ def worker_rss_mb(master: int) -> list[float]:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
-
-
-def flask(url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url}
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "news", *args]
-    return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
 
 
 def write_article(store: Store, base: str, n: int) -> float:
@@ -139,7 +132,7 @@ def main() -> None:
         source = database(1000).removeprefix("sqlite:///")
         shutil.copy(source, scratch / "db.sqlite3")
         url = f"sqlite:///{scratch / 'db.sqlite3'}"
-    flask(url, "migrate")
+    flask_news(url, "migrate")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "PUBLIC_BASE_URL": base}

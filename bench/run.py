@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
 
 from deploy import server  # noqa: E402
+from deploy.flask_news import flask_news  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
@@ -60,12 +61,7 @@ def database(n: int) -> str:
         partial.rename(path)
     url = f"sqlite:///{path}"
     # a database kept from an older schema is migrated, not measured stale
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "news", "migrate"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        check=True,
-    )
+    flask_news(url, "migrate")
     return url
 
 

@@ -28,7 +28,6 @@ import http.client
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
 
+from deploy.flask_news import flask_news  # noqa: E402
 from deploy.server import serve  # noqa: E402
 
 MODELS = {
@@ -46,18 +46,6 @@ MODELS = {
     "sync": ["--worker-class", "sync"],  # the model before, for reference
 }
 PATH = "/v1/articles"
-
-
-def prepare_database(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url}
-    for command in (["migrate"], ["seed", "--if-empty"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "news", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
 
 
 def workers(master: int) -> list[int]:
@@ -313,7 +301,8 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         database_url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-        prepare_database(database_url)
+        flask_news(database_url, "migrate")
+        flask_news(database_url, "seed", "--if-empty")
         for model in args.models.split(","):
             started = time.monotonic()
             results.append(run_model(model, database_url, args))

@@ -12,7 +12,6 @@ import shutil
 import signal
 import string
 import subprocess
-import sys
 import tempfile
 import uuid
 from contextlib import ExitStack
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from deploy.flask_news import COMMAND, flask_news
 from deploy.server import free_port, serve, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,11 +62,7 @@ class Stack:
         }
 
     def flask(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "news", *args],
-            cwd=ROOT, env=self.env(), check=True, capture_output=True, text=True,
-        )  # fmt: skip
-        return done.stdout.strip()
+        return flask_news(self.database_url, *args, env=self.env())
 
     def start(self, command: list[str]) -> subprocess.Popen:
         log = open(self.run_dir / f"process-{len(self.processes)}.log", "wb")  # noqa: SIM115
@@ -113,7 +109,7 @@ class Stack:
             for _ in range(self.instances):
                 self.start_app()
             if self.delivery:
-                self.start([sys.executable, "-m", "flask", "--app", "wsgi", "news", "deliver"])
+                self.start([*COMMAND, "deliver"])
             self.start_nginx()
         except BaseException:
             self.__exit__()

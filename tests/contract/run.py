@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
 
+from deploy.flask_news import flask_news  # noqa: E402
 from deploy.server import free_port, serve  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
@@ -47,17 +48,6 @@ def database(workdir: Path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def flask(env: dict, *args: str) -> str:
-    return subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", "news", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 def create_anchors(base: str, token: str) -> list[str]:
@@ -107,9 +97,9 @@ def main() -> int:
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                 "SECRET_KEY": uuid.uuid4().hex,
             }
-            flask(env, "migrate")
-            flask(env, "seed")
-            token = flask(env, "token", "create", "contract")
+            flask_news(url, "migrate", env=env)
+            flask_news(url, "seed", env=env)
+            token = flask_news(url, "token", "create", "contract", env=env)
             base = env["PUBLIC_BASE_URL"]
             log = Path(workdir) / "gunicorn.log"
             with serve("--log-level", "warning", port=port, env=env, log=log):
