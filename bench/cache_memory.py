@@ -19,16 +19,14 @@ its requests or `--seconds`, whichever comes first.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import socket
 import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
-from bench.run import ROOT
+from bench.run import ROOT, workers_rss_mb
 from deploy.flask_news import flask_news
 from deploy.server import serve
 
@@ -41,16 +39,6 @@ def path_of(kind: str, client: int, i: int) -> str:
     if kind == "ignored":
         return f"/v1/changes?since=100000000&pad={PAD}&n={client}-{i}"
     return f"/v1/changes?since={client * 10_000_000 + i}"
-
-
-def workers_rss_mb(master: int) -> dict[int, float]:
-    """Resident memory of each of the master's workers, in MB."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    found = {}
-    for pid in children:
-        status = Path(f"/proc/{pid}/status").read_text()
-        found[int(pid)] = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
-    return found
 
 
 def drive(port: int, kind: str, requests: int, seconds: float) -> str:

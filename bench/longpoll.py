@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -29,20 +28,12 @@ import urllib.request
 from pathlib import Path
 
 from api.store import Store
-from bench.run import database, wrk
+from bench.run import database, workers_rss_mb, wrk
 from deploy.flask_news import flask_news
 from deploy.server import free_port, serve
 from schemas.article import ArticleIn
 
 WAIT = 60  # seconds each long-poll may wait; every round ends well before
-
-
-def worker_rss_mb(master: int) -> list[float]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [
-        int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1)) / 1024
-        for pid in children
-    ]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -146,7 +137,7 @@ def main() -> None:
 def run(base: str, port: int, master: int, url: str, args) -> None:
     articles = base + "/v1/articles"
     print(f"gunicorn: {args.workers} gevent workers; {args.waiters} waiters", flush=True)
-    idle_rss = worker_rss_mb(master)
+    idle_rss = list(workers_rss_mb(master).values())
     without = wrk(articles, 5, connections=8)
     with urllib.request.urlopen(base + "/v1/changes?since=0&limit=1000") as response:
         since = json.load(response)["next_since"]
@@ -161,7 +152,7 @@ def run(base: str, port: int, master: int, url: str, args) -> None:
     thread = consumers.start()
     settle(lambda: consumers.waiting == args.waiters)
     time.sleep(1.0)  # every request reached a worker and waits there
-    holding_rss = worker_rss_mb(master)
+    holding_rss = list(workers_rss_mb(master).values())
     with_waiters = wrk(articles, 5, connections=8)
     assert consumers.waiting == args.waiters, "a waiter answered with nothing written"
 

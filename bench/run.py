@@ -108,14 +108,18 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def worker_rss_mb(master: int) -> float:
-    """The largest resident set of the master's workers, in MB."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    sizes = []
-    for pid in children:
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's workers."""
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def workers_rss_mb(master: int) -> dict[int, float]:
+    """Resident memory (VmRSS) of each of the master's workers, in MB."""
+    found = {}
+    for pid in worker_pids(master):
         status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-    return max(sizes)
+        found[pid] = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    return found
 
 
 def targets(base: str) -> list[dict]:
@@ -233,7 +237,7 @@ def main() -> None:
             list_result = wrk(base + list_path, seconds, connections=1)
             absent_result = wrk(base + ABSENT_TAG_PATH, seconds, connections=1)
             changes_result = wrk(base + changes_path, seconds, connections=1)
-            rss = worker_rss_mb(master)
+            rss = max(workers_rss_mb(master).values())
         scale[n] = (list_result["p50"], changes_result["p50"], rss, absent_result["p50"])
         lines.append(
             f"| {n:,} | {list_result['p50']:.2f} | {absent_result['p50']:.2f} "

@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
 
+from bench.run import worker_pids, workers_rss_mb  # noqa: E402
 from deploy.flask_news import flask_news  # noqa: E402
 from deploy.server import serve  # noqa: E402
 
@@ -46,25 +47,6 @@ MODELS = {
     "sync": ["--worker-class", "sync"],  # the model before, for reference
 }
 PATH = "/v1/articles"
-
-
-def workers(master: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(pid) for pid in children]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def memory(master: int) -> dict[int, float]:
-    return {pid: rss_mb(pid) for pid in workers(master)}
 
 
 def get(port: int, timeout: float) -> int:
@@ -214,7 +196,7 @@ def run_model(model: str, database_url: str, args) -> dict:
         for _ in range(20):  # warm every worker's cache
             get(port, 5)
         time.sleep(1)
-        result["mem_base"] = memory(master)
+        result["mem_base"] = workers_rss_mb(master)
         clients = Clients(port)
         try:
             result["alone"] = latencies(port, args.requests, args.request_timeout, 60)
@@ -225,19 +207,19 @@ def run_model(model: str, database_url: str, args) -> dict:
             clients.close()
             time.sleep(1)
 
-            result["mem_before_kept_alive"] = memory(master)
+            result["mem_before_kept_alive"] = workers_rss_mb(master)
             clients.idle(args.idle, kept_alive=True)
             time.sleep(2)
-            result["mem_kept_alive"] = memory(master)
-            result["sockets_kept_alive"] = open_connections(workers(master))
+            result["mem_kept_alive"] = workers_rss_mb(master)
+            result["sockets_kept_alive"] = open_connections(worker_pids(master))
             clients.close()
             time.sleep(2)
 
-            result["mem_before_held"] = memory(master)
+            result["mem_before_held"] = workers_rss_mb(master)
             clients.idle(args.idle, kept_alive=False)
             time.sleep(2)
-            result["mem_held"] = memory(master)
-            result["sockets_held"] = open_connections(workers(master))
+            result["mem_held"] = workers_rss_mb(master)
+            result["sockets_held"] = open_connections(worker_pids(master))
             result["held"] = latencies(port, args.requests, args.request_timeout, 40)
         finally:
             clients.stop()
