@@ -128,32 +128,27 @@ def remove(db: Database, hook_id: str) -> bool:
 
 def enable(db: Database, hook_id: str) -> bool:
     """Enable a hook again, with a clean slate of failures; it resumes at its position."""
-    if not could_be_id(hook_id):
-        return False
-    with db.engine.begin() as conn:
-        result = conn.execute(
-            update(Webhook)
-            .where(Webhook.id == hook_id)
-            .values(
-                enabled=True,
-                disabled_reason=None,
-                failures=0,
-                failing_since=None,
-                next_attempt_at=None,
-            )
-        )
-        return result.rowcount == 1
+    return set_state(
+        db,
+        hook_id,
+        enabled=True,
+        disabled_reason=None,
+        failures=0,
+        failing_since=None,
+        next_attempt_at=None,
+    )
 
 
 def disable(db: Database, hook_id: str, reason: str) -> bool:
+    return set_state(db, hook_id, enabled=False, disabled_reason=reason)
+
+
+def set_state(db: Database, hook_id: str, **values) -> bool:
+    """Set `values` on one hook; whether it exists."""
     if not could_be_id(hook_id):
         return False
     with db.engine.begin() as conn:
-        result = conn.execute(
-            update(Webhook)
-            .where(Webhook.id == hook_id)
-            .values(enabled=False, disabled_reason=reason)
-        )
+        result = conn.execute(update(Webhook).where(Webhook.id == hook_id).values(**values))
         return result.rowcount == 1
 
 
