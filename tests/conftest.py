@@ -138,6 +138,19 @@ def create(client, auth, article_data):
 
 
 @pytest.fixture
+def edit(client, auth):
+    """PATCH an article with the ETag just read, as a client does; the response."""
+
+    def _edit(article_id: str, **fields):
+        etag = client.get(f"/v1/articles/{article_id}").headers["ETag"]
+        return client.patch(
+            f"/v1/articles/{article_id}", json=fields, headers={**auth, "If-Match": etag}
+        )
+
+    return _edit
+
+
+@pytest.fixture
 def gunicorn(database_url, tmp_path):
     """Start gunicorn as `make run` does, on a free port and the test database.
 

@@ -572,19 +572,16 @@ def test_an_id_is_looked_up_before_any_slug(app, client, auth, create):
     assert client.get(f"/v1/articles/{target['id']}").status_code == 410
 
 
-def test_only_an_article_that_was_once_public_answers_410_after_deletion(client, auth, create):
+def test_only_an_article_that_was_once_public_answers_410_after_deletion(
+    client, auth, create, edit
+):
     """A deleted draft (or a scheduled article deleted before its instant) answers 404 like a
     key that never existed, so the answer tells nobody that it did; 410 is kept for articles
     that readers may have seen, even when they were unpublished before the deletion."""
     draft = create(status="draft")
     scheduled = create(published_at="2999-01-01T00:00:00Z")
     unpublished = create()
-    etag = client.get(f"/v1/articles/{unpublished['id']}").headers["ETag"]
-    response = client.patch(
-        f"/v1/articles/{unpublished['id']}",
-        json={"status": "draft"},
-        headers={**auth, "If-Match": etag},
-    )
+    response = edit(unpublished["id"], status="draft")
     assert response.status_code == 200
     for article in (draft, scheduled, unpublished):
         url = f"/v1/articles/{article['id']}"
@@ -602,14 +599,9 @@ def test_only_an_article_that_was_once_public_answers_410_after_deletion(client,
     assert client.get(f"/articles/{unpublished['slug']}").status_code == 410
 
 
-def test_patch_with_body_text_null_keeps_the_body(client, auth, create):
+def test_patch_with_body_text_null_keeps_the_body(client, create, edit):
     """Schemathesis found it: `{"body_text": null}` removed the body too (a 422)."""
     article = create()
-    etag = client.get(f"/v1/articles/{article['id']}").headers["ETag"]
-    response = client.patch(
-        f"/v1/articles/{article['id']}",
-        json={"body_text": None},
-        headers={**auth, "If-Match": etag},
-    )
+    response = edit(article["id"], body_text=None)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["body"] == article["body"]

@@ -207,7 +207,7 @@ def test_every_filter_combines_with_q(client, create, plan):
     assert found(client, "Rutte", updated_after="2100-01-01T00:00:00Z") == set()
 
 
-def test_only_visible_articles_are_found_and_edits_refile(client, auth, create):
+def test_only_visible_articles_are_found_and_edits_refile(client, auth, create, edit):
     shown = create(headline="Rutte sichtbar", lead="Ja.", body_text="Text.")
     create(headline="Rutte Entwurf", lead="Nein.", body_text="Text.", status="draft")
     create(
@@ -223,12 +223,7 @@ def test_only_visible_articles_are_found_and_edits_refile(client, auth, create):
         == 204
     )
     assert found(client, "Rutte") == found(client, "Rutte", sort="relevance") == {shown["id"]}
-    etag = client.get(f"/v1/articles/{shown['id']}").headers["ETag"]
-    response = client.patch(
-        f"/v1/articles/{shown['id']}",
-        json={"headline": "Schoof sichtbar"},
-        headers={**auth, "If-Match": etag},
-    )
+    response = edit(shown["id"], headline="Schoof sichtbar")
     assert response.status_code == 200
     assert found(client, "Rutte") == set()
     assert found(client, "Schoof") == {shown["id"]}

@@ -39,7 +39,7 @@ def pages(client, **params) -> list[str]:
     raise AssertionError("the cursor never ended")
 
 
-def test_updated_after_alone_and_with_q_and_every_filter(client, auth, create, way):
+def test_updated_after_alone_and_with_q_and_every_filter(client, auth, create, edit, way):
     made = [
         create(
             headline=f"{'Rutte' if i % 2 else 'Wetter'} Bericht {i}",
@@ -54,12 +54,7 @@ def test_updated_after_alone_and_with_q_and_every_filter(client, auth, create, w
     since = max(article["updated_at"] for article in made)
     edited = [made[0], made[1], made[3], made[4]]  # the oldest among them
     for article in edited:
-        etag = client.get(f"/v1/articles/{article['id']}").headers["ETag"]
-        response = client.patch(
-            f"/v1/articles/{article['id']}",
-            json={"lead": "Neu."},
-            headers={**auth, "If-Match": etag},
-        )
+        response = edit(article["id"], lead="Neu.")
         assert response.status_code == 200
     newest_first = [a["id"] for a in reversed(edited)]  # 4, 3, 1, 0
     rutte = [made[3]["id"], made[1]["id"]]
