@@ -129,7 +129,12 @@ def settled_already(html: str) -> str | None:
 def well_nested(html: str) -> bool:
     """Whether the body's tags, read as written, are allowed, each closed in order, and at most
     MAX_DEPTH deep: settled HTML always is, and html5ever (like html5lib) costs time in
-    proportion to the depth at every tag, so nothing deeper goes to nh3."""
+    proportion to the depth at every tag, so nothing deeper goes to nh3.
+
+    One such body the two parsers read apart: an `li` in a `figcaption` in an `li`. html5ever
+    (as the HTML standard and browsers) keeps the inner item inside the caption; html5lib,
+    for which a figcaption is not a "special" element, closes the outer item there. It goes
+    to html5lib, which settles it to markup both read alike."""
     open_tags: list[str] = []
     for match in SETTLED_TOKEN.finditer(html):
         text, end, tag, _ = match.groups()
@@ -141,10 +146,22 @@ def well_nested(html: str) -> bool:
             if tag in VOID_ELEMENTS or not open_tags or open_tags.pop() != tag:
                 return False
         elif tag not in VOID_ELEMENTS:
+            if tag == "li" and item_in_caption_in_item(open_tags):
+                return False
             open_tags.append(tag)
             if len(open_tags) > MAX_DEPTH:
                 return False
     return not open_tags
+
+
+def item_in_caption_in_item(open_tags: list[str]) -> bool:
+    """Whether a figcaption is open inside the innermost open li."""
+    for tag in reversed(open_tags):
+        if tag == "li":
+            return False
+        if tag == "figcaption":
+            return "li" in open_tags
+    return False
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> str | None:
